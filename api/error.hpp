@@ -8,13 +8,13 @@
 // Thread-safety: plain values.
 #pragma once
 
+#include "schema/errc.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include "schema/errc.hpp"
 
 namespace renewmatch::api {
 

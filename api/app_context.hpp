@@ -1,0 +1,38 @@
+// AppContext: the shared services a request handler may use, wired once at start-up by the
+// composition root (server/) and passed to every handler through RequestContext::app.
+//
+// Ownership: non-owning pointers; whoever builds the AppContext keeps each service alive for
+// as long as the api::Service that uses it. Other owners add members here (small additive
+// edits): access its authenticator/rate limiter state, lists its reference data, matcher its
+// index.
+//
+// Thread-safety: members are set before the first request and not reassigned afterwards; the
+// services they point to are themselves thread-safe. `readiness` is thread-safe.
+#pragma once
+
+#include "api/readiness.hpp"
+
+#include <cstdint>
+#include <functional>
+
+namespace renewmatch::schema {
+class Database;
+}  // namespace renewmatch::schema
+
+namespace renewmatch::api {
+
+struct AppContext {
+    // The database; null only in tests of routes that do not touch it (/readyz then says so).
+    schema::Database* db = nullptr;
+    // The clock: unix time in milliseconds. Empty = the system clock (see NowMs()).
+    std::function<std::int64_t()> now_ms;
+    // Start-up conditions reported by GET /readyz.
+    Readiness readiness;
+
+    // now_ms() when set, else the system clock.
+    std::int64_t NowMs() const;
+
+    // ---- members added by other owners below this line ----
+};
+
+}  // namespace renewmatch::api
