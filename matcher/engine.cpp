@@ -1,0 +1,650 @@
+#include "matcher/engine.hpp"
+
+#include "matcher/text.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <unordered_map>
+
+namespace renewmatch::matcher {
+namespace {
+
+constexpr std::array<std::string_view, kFilterCount> kFilterNames = {
+    "line_active",    "price_valid",  "response_open", "classification", "second_hand",
+    "region",         "lead_time",    "min_order_qty", "energy_floor",   "localisation_floor",
+    "certifications", "requirements",
+};
+constexpr std::array<std::string_view, kFeatureCount> kFeatureNames = {
+    "text",   "classification",      "requirement_fit", "price",     "capacity", "lead_time_slack",
+    "region", "energy_localisation", "chain_affinity",  "freshness",
+};
+
+// ---- small helpers --------------------------------------------------------------------------
+
+std::size_t CommonPrefix(std::string_view a, std::string_view b) {
+    std::size_t n = 0;
+    while (n < a.size() && n < b.size() && a[n] == b[n]) ++n;
+    return n;
+}
+
+bool StartsWith(std::string_view text, std::string_view prefix) {
+    return text.substr(0, prefix.size()) == prefix;
+}
+
+double Clamp01(double v) {
+    return v < 0 ? 0 : (v > 1 ? 1 : v);
+}
+
+// All classifications of a line, primary first.
+template <class Line>
+std::vector<const Classification*> AllClasses(const Line& line) {
+    std::vector<const Classification*> out;
+    if (!line.classification.id.empty()) out.push_back(&line.classification);
+    for (const Classification& c : line.additional_classifications) {
+        if (!c.id.empty()) out.push_back(&c);
+    }
+    return out;
+}
+
+bool ClassificationCompatible(const DemandLine& demand,
+                              const SupplyLine& supply,
+                              std::size_t min_prefix) {
+    const auto demand_classes = AllClasses(demand);
+    if (demand_classes.empty()) return true;
+    for (const Classification* d : demand_classes) {
+        const std::string ds = SignificantClassPrefix(d->id);
+        for (const Classification* s : AllClasses(supply)) {
+            if (s->scheme != d->scheme) continue;
+            const std::string ss = SignificantClassPrefix(s->id);
+            const std::size_t needed = std::min({min_prefix, ds.size(), ss.size()});
+            if (needed > 0 && CommonPrefix(ds, ss) >= needed) return true;
+        }
+    }
+    return false;
+}
+
+bool RegionServed(const DemandLine& demand, const SupplyLine& supply) {
+    if (demand.delivery_region.empty()) return true;
+    for (const std::string& area : supply.excluded_areas) {
+        if (!area.empty() && StartsWith(demand.delivery_region, area)) return false;
+    }
+    if (supply.service_areas.empty()) return true;
+    for (const std::string& area : supply.service_areas) {
+        if (StartsWith(demand.delivery_region, area)) return true;
+    }
+    return false;
+}
+
+bool CertificationsHeld(const DemandLine& demand, const SupplyLine& supply, Day today) {
+    const Day on = demand.need_by.value_or(today);
+    for (const std::string& required : demand.certifications_required) {
+        const std::string want = NormalizeText(required);
+        bool held = false;
+        for (const Certification& cert : supply.certifications) {
+            if (NormalizeText(cert.type) == want && (!cert.expires_at || *cert.expires_at >= on)) {
+                held = true;
+                break;
+            }
+        }
+        if (!held) return false;
+    }
+    return true;
+}
+
+// Outcome of checking one requirement against a supply line's attributes.
+struct RequirementOutcome {
+    bool found = false;  // an attribute with the requirement's name exists
+    bool met = false;
+    double fit = 0;  // [0, 1], see Feature::kRequirementFit
+};
+
+const Attribute* FindAttribute(const SupplyLine& supply, const std::string& normalised_name) {
+    for (const Attribute& attribute : supply.attributes) {
+        if (NormalizeText(attribute.name) == normalised_name) return &attribute;
+    }
+    return nullptr;
+}
+
+RequirementOutcome CheckRequirement(const Requirement& req,
+                                    const SupplyLine& supply,
+                                    const MatchContext& context) {
+    RequirementOutcome out;
+    const Attribute* attribute = FindAttribute(supply, NormalizeText(req.name));
+    if (attribute == nullptr) return out;
+    out.found = true;
+    const bool numeric = req.min || req.max || req.expected;
+    if (!numeric) {
+        const std::string have = NormalizeText(attribute->text);
+        bool ok = true;
+        if (!req.text_equals.empty()) ok = ok && have == NormalizeText(req.text_equals);
+        if (!req.allowed_values.empty()) {
+            bool any = false;
+            for (const std::string& allowed : req.allowed_values) {
+                any = any || NormalizeText(allowed) == have;
+            }
+            ok = ok && any;
+        }
+        out.met = ok;
+        out.fit = ok ? 1.0 : 0.0;
+        return out;
+    }
+    // Numeric: the attribute offers [lo, hi] (a single value is a point), converted to req.unit.
+    const std::optional<double> raw_lo = attribute->value ? attribute->value : attribute->min;
+    const std::optional<double> raw_hi = attribute->value ? attribute->value : attribute->max;
+    if (!raw_lo && !raw_hi) return out;
+    auto convert = [&](double v) -> std::optional<double> {
+        if (attribute->unit == req.unit) return v;
+        if (context.units == nullptr) return std::nullopt;
+        return context.units->Convert(v, attribute->unit, req.unit);
+    };
+    std::optional<double> lo = raw_lo ? convert(*raw_lo) : std::nullopt;
+    std::optional<double> hi = raw_hi ? convert(*raw_hi) : std::nullopt;
+    if ((raw_lo && !lo) || (raw_hi && !hi)) return out;  // not convertible: unmet
+    if (!lo) lo = hi;
+    if (!hi) hi = lo;
+    if (*lo > *hi) std::swap(lo, hi);
+    // Tiny relative tolerance so that 1 hp vs 745.6999 W style round-trips compare as equal.
+    auto ge = [](double a, double b) { return a >= b - 1e-9 * std::max(1.0, std::fabs(b)); };
+    bool met = true;
+    if (req.min) met = met && ge(*hi, *req.min);
+    if (req.max) met = met && ge(*req.max, *lo);
+    if (!req.min && !req.max && req.expected) {
+        // An expected value alone is met within +-10 % (document: equipment sheets round).
+        const double e = *req.expected;
+        const double tol = 0.1 * std::fabs(e);
+        met = ge(*hi, e - tol) && ge(e + tol, *lo);
+    }
+    out.met = met;
+    if (!met) return out;
+    if (req.min && req.max) {
+        const double half = (*req.max - *req.min) / 2;
+        const double v = std::clamp((*lo + *hi) / 2, *req.min, *req.max);
+        const double nearer = std::min(v - *req.min, *req.max - v);
+        out.fit = half > 0 ? 0.6 + 0.4 * Clamp01(nearer / half) : 1.0;
+    } else if (req.min) {
+        const double scale = 0.25 * std::max(std::fabs(*req.min), 1e-12);
+        out.fit = 0.6 + 0.4 * Clamp01((*hi - *req.min) / scale);
+    } else if (req.max) {
+        const double scale = 0.25 * std::max(std::fabs(*req.max), 1e-12);
+        out.fit = 0.6 + 0.4 * Clamp01((*req.max - *lo) / scale);
+    } else {
+        const double e = *req.expected;
+        const double v = std::clamp(e, *lo, *hi);
+        out.fit = 1.0 - Clamp01(std::fabs(v - e) / std::max(std::fabs(e), 1e-12));
+    }
+    return out;
+}
+
+// ---- features -----------------------------------------------------------------------------
+
+double ClassificationValue(const DemandLine& demand,
+                           const SupplyLine& supply,
+                           const MatchContext& context) {
+    const auto demand_classes = AllClasses(demand);
+    const auto supply_classes = AllClasses(supply);
+    if (demand_classes.empty() || supply_classes.empty()) return kNeutral;
+    double best = 0;
+    for (const Classification* d : demand_classes) {
+        for (const Classification* s : supply_classes) {
+            if (d->scheme != s->scheme) continue;
+            const std::string ds = SignificantClassPrefix(d->id);
+            const std::string ss = SignificantClassPrefix(s->id);
+            if (context.taxonomy != nullptr && context.taxonomy->parent.contains(ds) &&
+                context.taxonomy->parent.contains(ss)) {
+                // Explicit tree: depth of the lowest common ancestor / depth of the demand code.
+                auto chain = [&](std::string code) {
+                    std::vector<std::string> path{code};
+                    for (int guard = 0; guard < 64; ++guard) {
+                        auto it = context.taxonomy->parent.find(code);
+                        if (it == context.taxonomy->parent.end() || it->second.empty()) break;
+                        code = it->second;
+                        path.push_back(code);
+                    }
+                    std::reverse(path.begin(), path.end());
+                    return path;
+                };
+                const auto dp = chain(ds);
+                const auto sp = chain(ss);
+                std::size_t common = 0;
+                while (common < dp.size() && common < sp.size() && dp[common] == sp[common]) {
+                    ++common;
+                }
+                best = std::max(best, static_cast<double>(common) / static_cast<double>(dp.size()));
+                continue;
+            }
+            const std::size_t common = std::min(CommonPrefix(ds, ss), ds.size());
+            if (!ds.empty()) {
+                best = std::max(best, static_cast<double>(common) / static_cast<double>(ds.size()));
+            }
+        }
+    }
+    return best;
+}
+
+double RequirementFitValue(const DemandLine& demand,
+                           const SupplyLine& supply,
+                           const MatchContext& context) {
+    if (demand.requirements.empty()) return kNeutral;
+    double sum = 0;
+    for (const Requirement& req : demand.requirements) {
+        const RequirementOutcome outcome = CheckRequirement(req, supply, context);
+        sum += outcome.found ? outcome.fit : 0.25;
+    }
+    return sum / static_cast<double>(demand.requirements.size());
+}
+
+double PriceValue(const DemandLine& demand, const SupplyLine& supply) {
+    if (!supply.price_amount || !demand.budget_amount || *supply.price_amount <= 0 ||
+        *demand.budget_amount <= 0 || supply.price_currency != demand.budget_currency) {
+        return kNeutral;
+    }
+    const double ratio = *supply.price_amount * demand.quantity / *demand.budget_amount;
+    const double distance = std::fabs(std::log(ratio));
+    return ratio <= 1 ? std::exp(-distance) : std::exp(-2 * distance);
+}
+
+double CapacityValue(const DemandLine& demand, const SupplyLine& supply) {
+    if (!supply.capacity_per_month || demand.quantity <= 0) return kNeutral;
+    return Clamp01(*supply.capacity_per_month / demand.quantity);
+}
+
+double LeadTimeValue(const DemandLine& demand, const SupplyLine& supply, Day today) {
+    if (!demand.need_by || !supply.lead_time_days) return kNeutral;
+    const double slack = static_cast<double>(*demand.need_by - today - *supply.lead_time_days);
+    return Clamp01(slack / 30.0);
+}
+
+double RegionValue(const DemandLine& demand, const SupplyLine& supply) {
+    if (demand.delivery_region.empty() || supply.vendor_region.empty()) return kNeutral;
+    const std::size_t common = CommonPrefix(demand.delivery_region, supply.vendor_region);
+    if (common >= 6) return 1.0;
+    if (common >= 4) return 0.75;
+    if (common >= 2) return 0.5;
+    return 0.0;
+}
+
+double EnergyLocalValue(const SupplyLine& supply) {
+    double sum = 0;
+    int parts = 0;
+    if (supply.energy_efficiency_grade) {
+        sum += Clamp01((5.0 - *supply.energy_efficiency_grade) / 4.0);
+        ++parts;
+    }
+    if (supply.localization_rate) {
+        sum += Clamp01(*supply.localization_rate);
+        ++parts;
+    }
+    double value = parts == 0 ? kNeutral : sum / parts;
+    if (supply.first_of_kind) value = std::min(1.0, value + 0.1);
+    return value;
+}
+
+template <class Line>
+std::vector<std::string> SegmentsOf(const Line& line, const ChainMap& chains) {
+    if (!line.chain_segment.empty()) return {line.chain_segment};
+    std::vector<std::string> out;
+    for (const Classification* c : AllClasses(line)) {
+        if (c->scheme != "CPV") continue;
+        for (std::string& s : chains.SegmentsForCpv(c->id)) out.push_back(std::move(s));
+    }
+    return out;
+}
+
+double ChainValue(const DemandLine& demand, const SupplyLine& supply, const MatchContext& context) {
+    if (context.chains == nullptr) return kNeutral;
+    const auto ds = SegmentsOf(demand, *context.chains);
+    const auto ss = SegmentsOf(supply, *context.chains);
+    if (ds.empty() || ss.empty()) return kNeutral;
+    double best = 0;
+    for (const std::string& a : ds) {
+        for (const std::string& b : ss) {
+            if (a == b) return 1.0;
+            if (context.chains->Linked(a, b)) {
+                best = std::max(best, 0.7);
+                continue;
+            }
+            auto sa = context.chains->segments.find(a);
+            auto sb = context.chains->segments.find(b);
+            if (sa != context.chains->segments.end() && sb != context.chains->segments.end() &&
+                sa->second.chain_id == sb->second.chain_id) {
+                best = std::max(best, 0.4);
+            }
+        }
+    }
+    return best;
+}
+
+double FreshnessValue(const SupplyLine& supply, Day today, double half_life) {
+    const double age = std::max(0.0, static_cast<double>(today - supply.last_confirmed_at));
+    return std::pow(0.5, age / std::max(half_life, 1e-9));
+}
+
+// ---- generic query over a snapshot --------------------------------------------------------
+
+struct QueryTerms {
+    std::vector<std::pair<std::string, double>> weighted;  // sorted by term
+    std::vector<std::string> class_terms;                  // compatible-class postings
+};
+
+void AddQueryText(std::string_view text, double weight, std::map<std::string, double>& terms) {
+    if (text.empty()) return;
+    for (Term& term : Analyze(text)) terms[std::move(term.text)] += weight;
+}
+
+std::vector<std::string> CompatibleClassTerms(const std::vector<const Classification*>& classes,
+                                              std::size_t min_prefix) {
+    std::vector<std::string> out;
+    for (const Classification* c : classes) {
+        const std::string significant = SignificantClassPrefix(c->id);
+        const std::size_t len = std::min(min_prefix, significant.size());
+        if (len >= 2) out.push_back(ClassTerm(c->scheme, significant.substr(0, len)));
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+struct Ranked {
+    double text_raw;
+    std::size_t doc;  // global doc number
+};
+
+// Worst-first ordering for the top-k heap: lower score is worse; equal scores: larger id worse.
+bool BetterCandidate(const Candidate& a, const Candidate& b) {
+    if (a.score != b.score) return a.score > b.score;
+    return a.id < b.id;
+}
+
+template <class Line, class Evaluate>
+MatchResult RunQuery(const Snapshot<Line>& snapshot,
+                     const QueryTerms& query,
+                     std::size_t k,
+                     const MatchConfig& config,
+                     Evaluate&& evaluate) {
+    MatchResult result;
+    result.config_version = config.version;
+    if (k == 0 || snapshot.live_count() == 0) return result;
+    const double n = static_cast<double>(snapshot.live_count());
+    const double avgdl = std::max(snapshot.average_length(), 1e-9);
+    const double k1 = config.bm25_k1;
+    const double b = config.bm25_b;
+    std::vector<double> acc(snapshot.doc_space(), 0.0);
+    std::vector<std::uint8_t> seen(snapshot.doc_space(), 0);
+    std::vector<std::size_t> touched;
+    double upper = 0;
+    for (const auto& [term, qw] : query.weighted) {
+        const std::uint32_t df = snapshot.DocumentFrequency(term);
+        if (df == 0) continue;
+        const double dfd = static_cast<double>(df);
+        const double idf = std::log(1.0 + (n - dfd + 0.5) / (dfd + 0.5));
+        const double term_weight = qw * idf;
+        upper += term_weight * (k1 + 1);
+        for (std::size_t s = 0; s < snapshot.segment_count(); ++s) {
+            const Segment<Line>& segment = snapshot.segment(s);
+            const std::size_t base = snapshot.segment_base(s);
+            for (const Posting& p : segment.Find(term)) {
+                if (snapshot.Deleted(s, p.doc)) continue;
+                const double tf = static_cast<double>(p.tf);
+                const double len = static_cast<double>(segment.lengths[p.doc]);
+                const double norm = k1 * (1 - b + b * len / avgdl);
+                const std::size_t g = base + p.doc;
+                acc[g] += term_weight * tf * (k1 + 1) / (tf + norm);
+                if (seen[g] == 0) {
+                    seen[g] = 1;
+                    touched.push_back(g);
+                }
+            }
+        }
+    }
+    for (const std::string& term : query.class_terms) {
+        for (std::size_t s = 0; s < snapshot.segment_count(); ++s) {
+            const std::size_t base = snapshot.segment_base(s);
+            for (const Posting& p : snapshot.segment(s).Find(term)) {
+                if (snapshot.Deleted(s, p.doc)) continue;
+                const std::size_t g = base + p.doc;
+                if (seen[g] == 0) {
+                    seen[g] = 1;
+                    touched.push_back(g);
+                }
+            }
+        }
+    }
+    std::vector<Ranked> heap;
+    heap.reserve(touched.size());
+    for (std::size_t g : touched) heap.push_back({acc[g], g});
+    result.generated = heap.size();
+    auto by_text = [](const Ranked& x, const Ranked& y) {
+        if (x.text_raw != y.text_raw) return x.text_raw < y.text_raw;
+        return x.doc > y.doc;
+    };
+    std::make_heap(heap.begin(), heap.end(), by_text);
+    double rest = 0;  // upper bound of every non-text feature's contribution (values <= 1)
+    for (std::size_t f = 1; f < kFeatureCount; ++f) rest += std::max(0.0, config.weights[f]);
+    const double text_weight = config.Weight(Feature::kText);
+    std::vector<Candidate> top;  // a heap whose front is the worst kept candidate
+    auto worst_first = [](const Candidate& x, const Candidate& y) { return BetterCandidate(x, y); };
+    while (!heap.empty()) {
+        std::pop_heap(heap.begin(), heap.end(), by_text);
+        const Ranked next = heap.back();
+        heap.pop_back();
+        const double text_value = upper > 0 ? next.text_raw / upper : 0.0;
+        // Bound with a small slack so floating-point rounding can never prune a true top-k line.
+        const double bound = text_weight * text_value + rest + 1e-9;
+        if (top.size() == k && bound < top.front().score) break;
+        ++result.examined;
+        // Locate the segment holding the global doc number (few segments: linear).
+        std::size_t s = snapshot.segment_count() - 1;
+        while (snapshot.segment_base(s) > next.doc) --s;
+        const Line& line = snapshot.segment(s).lines[next.doc - snapshot.segment_base(s)];
+        Candidate candidate;
+        const Filter failed = evaluate(line, text_value, candidate);
+        if (failed != Filter::kCount) {
+            ++result.rejected[static_cast<std::size_t>(failed)];
+            continue;
+        }
+        if (top.size() < k) {
+            top.push_back(std::move(candidate));
+            std::push_heap(top.begin(), top.end(), worst_first);
+        } else if (BetterCandidate(candidate, top.front())) {
+            std::pop_heap(top.begin(), top.end(), worst_first);
+            top.back() = std::move(candidate);
+            std::push_heap(top.begin(), top.end(), worst_first);
+        }
+    }
+    std::sort(top.begin(), top.end(), BetterCandidate);
+    result.candidates = std::move(top);
+    return result;
+}
+
+QueryTerms DemandQuery(const DemandLine& demand, const MatchConfig& config) {
+    std::map<std::string, double> terms;
+    AddQueryText(demand.title, 1.0, terms);
+    AddQueryText(demand.description, config.description_query_weight, terms);
+    QueryTerms query;
+    query.weighted.assign(terms.begin(), terms.end());
+    query.class_terms = CompatibleClassTerms(AllClasses(demand), config.min_class_prefix);
+    return query;
+}
+
+QueryTerms SupplyQuery(const SupplyLine& supply, const MatchConfig& config) {
+    std::map<std::string, double> terms;
+    AddQueryText(supply.title, 1.0, terms);
+    AddQueryText(supply.brand, 1.0, terms);
+    AddQueryText(supply.model, 1.0, terms);
+    const std::string code = ModelCodeTerm(supply.model);
+    if (!code.empty()) terms[code] += 1.0;
+    AddQueryText(supply.description, config.description_query_weight, terms);
+    QueryTerms query;
+    query.weighted.assign(terms.begin(), terms.end());
+    query.class_terms = CompatibleClassTerms(AllClasses(supply), config.min_class_prefix);
+    return query;
+}
+
+}  // namespace
+
+std::string_view FilterName(Filter filter) {
+    const auto i = static_cast<std::size_t>(filter);
+    return i < kFilterCount ? kFilterNames[i] : std::string_view("none");
+}
+
+std::string_view FeatureName(Feature feature) {
+    const auto i = static_cast<std::size_t>(feature);
+    return i < kFeatureCount ? kFeatureNames[i] : std::string_view("none");
+}
+
+Filter FirstFailingFilter(const DemandLine& demand,
+                          const SupplyLine& supply,
+                          const MatchConfig& config,
+                          const MatchContext& context) {
+    const Day today = context.today;
+    if (supply.status != "active" || demand.status != "open") return Filter::kLineActive;
+    if (supply.price_valid_until && *supply.price_valid_until < today) return Filter::kPriceValid;
+    if (demand.response_deadline && *demand.response_deadline < today) {
+        return Filter::kResponseOpen;
+    }
+    if (!ClassificationCompatible(demand, supply, config.min_class_prefix)) {
+        return Filter::kClassification;
+    }
+    if (supply.second_hand && !demand.second_hand_allowed) return Filter::kSecondHand;
+    if (!RegionServed(demand, supply)) return Filter::kRegion;
+    if (demand.need_by && supply.lead_time_days &&
+        today + *supply.lead_time_days > *demand.need_by) {
+        return Filter::kLeadTime;
+    }
+    if (supply.min_order_qty > demand.quantity) return Filter::kMinOrderQty;
+    if (demand.energy_efficiency_min &&
+        (!supply.energy_efficiency_grade ||
+         *supply.energy_efficiency_grade > *demand.energy_efficiency_min)) {
+        return Filter::kEnergyFloor;
+    }
+    if (demand.localization_rate_min &&
+        (!supply.localization_rate || *supply.localization_rate < *demand.localization_rate_min)) {
+        return Filter::kLocalisationFloor;
+    }
+    if (!CertificationsHeld(demand, supply, today)) return Filter::kCertifications;
+    for (const Requirement& req : demand.requirements) {
+        if (req.mandatory && !CheckRequirement(req, supply, context).met) {
+            return Filter::kRequirements;
+        }
+    }
+    return Filter::kCount;
+}
+
+Candidate ScorePair(const DemandLine& demand,
+                    const SupplyLine& supply,
+                    double text_value,
+                    const MatchConfig& config,
+                    const MatchContext& context) {
+    Candidate candidate;
+    candidate.id = supply.id;
+    std::array<double, kFeatureCount> values{};
+    values[static_cast<std::size_t>(Feature::kText)] = Clamp01(text_value);
+    values[static_cast<std::size_t>(Feature::kClassification)] =
+        ClassificationValue(demand, supply, context);
+    values[static_cast<std::size_t>(Feature::kRequirementFit)] =
+        RequirementFitValue(demand, supply, context);
+    values[static_cast<std::size_t>(Feature::kPrice)] = PriceValue(demand, supply);
+    values[static_cast<std::size_t>(Feature::kCapacity)] = CapacityValue(demand, supply);
+    values[static_cast<std::size_t>(Feature::kLeadTimeSlack)] =
+        LeadTimeValue(demand, supply, context.today);
+    values[static_cast<std::size_t>(Feature::kRegion)] = RegionValue(demand, supply);
+    values[static_cast<std::size_t>(Feature::kEnergyLocal)] = EnergyLocalValue(supply);
+    values[static_cast<std::size_t>(Feature::kChainAffinity)] = ChainValue(demand, supply, context);
+    values[static_cast<std::size_t>(Feature::kFreshness)] =
+        FreshnessValue(supply, context.today, config.freshness_half_life_days);
+    // Fixed summation order: Feature order, left to right.
+    double score = 0;
+    for (std::size_t f = 0; f < kFeatureCount; ++f) {
+        FeatureExplanation& e = candidate.features[f];
+        e.feature = static_cast<Feature>(f);
+        e.value = values[f];
+        e.weight = config.weights[f];
+        e.contribution = e.weight * e.value;
+        score += e.contribution;
+    }
+    candidate.score = score;
+    for (std::size_t i = 0; i < kFilterCount; ++i) {
+        candidate.filters_passed[i] = static_cast<Filter>(i);
+    }
+    return candidate;
+}
+
+MatchResult MatchDemand(const SupplySnapshot& snapshot,
+                        const DemandLine& demand,
+                        std::size_t k,
+                        const MatchConfig& config,
+                        const MatchContext& context) {
+    const QueryTerms query = DemandQuery(demand, config);
+    return RunQuery(snapshot, query, k, config,
+                    [&](const SupplyLine& line, double text_value, Candidate& out) {
+                        const Filter failed = FirstFailingFilter(demand, line, config, context);
+                        if (failed == Filter::kCount) {
+                            out = ScorePair(demand, line, text_value, config, context);
+                        }
+                        return failed;
+                    });
+}
+
+MatchResult MatchSupply(const DemandSnapshot& snapshot,
+                        const SupplyLine& supply,
+                        std::size_t k,
+                        const MatchConfig& config,
+                        const MatchContext& context) {
+    const QueryTerms query = SupplyQuery(supply, config);
+    return RunQuery(snapshot, query, k, config,
+                    [&](const DemandLine& line, double text_value, Candidate& out) {
+                        const Filter failed = FirstFailingFilter(line, supply, config, context);
+                        if (failed == Filter::kCount) {
+                            out = ScorePair(line, supply, text_value, config, context);
+                            out.id = line.id;
+                        }
+                        return failed;
+                    });
+}
+
+ProjectMatch MatchProject(const SupplySnapshot& snapshot,
+                          std::span<const DemandLine> lines,
+                          std::size_t k,
+                          std::size_t per_line_k,
+                          const MatchConfig& config,
+                          const MatchContext& context) {
+    ProjectMatch out;
+    out.config_version = config.version;
+    out.demand_lines = lines.size();
+    std::map<OrgId, VendorCoverage> vendors;
+    for (const DemandLine& demand : lines) {
+        const MatchResult result = MatchDemand(snapshot, demand, per_line_k, config, context);
+        if (result.candidates.empty()) {
+            out.uncovered.push_back(demand.id);
+            continue;
+        }
+        // Best candidate per vendor for this line (candidates are already best-first).
+        std::map<OrgId, const Candidate*> best;
+        for (const Candidate& candidate : result.candidates) {
+            const SupplyLine* line = snapshot.Find(candidate.id);
+            if (line != nullptr) best.emplace(line->vendor_id, &candidate);
+        }
+        for (const auto& [vendor, candidate] : best) {
+            VendorCoverage& coverage = vendors[vendor];
+            coverage.vendor_id = vendor;
+            ++coverage.lines_covered;
+            coverage.total_score += candidate->score;
+            coverage.lines.push_back({demand.id, candidate->id, candidate->score});
+        }
+    }
+    for (auto& [vendor, coverage] : vendors) {
+        coverage.mean_score = coverage.total_score / static_cast<double>(coverage.lines_covered);
+        out.vendors.push_back(std::move(coverage));
+    }
+    std::sort(out.vendors.begin(), out.vendors.end(),
+              [](const VendorCoverage& a, const VendorCoverage& b) {
+                  if (a.lines_covered != b.lines_covered) return a.lines_covered > b.lines_covered;
+                  if (a.total_score != b.total_score) return a.total_score > b.total_score;
+                  return a.vendor_id < b.vendor_id;
+              });
+    if (out.vendors.size() > k) out.vendors.resize(k);
+    return out;
+}
+
+}  // namespace renewmatch::matcher

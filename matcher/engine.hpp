@@ -1,0 +1,223 @@
+// The matching engine: hard filters, scoring and top-k selection with explanations.
+//
+// Two named phases (STYLE §4.6):
+//   FILTER  (hard constraints, DESIGN §5.1). A candidate failing one is never returned. Filters
+//           run in the fixed order of `Filter`; a rejected candidate is counted once, under the
+//           FIRST filter it fails (so counts add up to the number rejected).
+//   SCORE   a weighted sum of named features, each a value in [0, 1] (formulas at `Feature`).
+//           score = sum over features, in `Feature` order, of weight * value. The explanation
+//           lists every feature's value, weight and contribution; summing the contributions in
+//           that order reproduces the score exactly (same operations, same order).
+//
+// Candidate generation and pruning. Candidates are the lines sharing at least one analysed term
+// with the query (BM25 accumulated term-at-a-time over the query terms' postings) plus, when the
+// query has a classification, the lines in its compatible classification prefix (postings at
+// `min_class_prefix` digits). A line that shares no term and no classification is never a
+// candidate (the "relevance gate"; the brute-force reference in the tests applies the same
+// gate). Candidates are visited in descending text relevance; since every other feature is at
+// most 1, score <= w_text * text + (sum of the other weights), and the visit stops as soon as
+// that bound falls below the k-th best score. The result is exactly the brute-force top-k.
+//
+// Complexity per query: O(P) to accumulate BM25 over the P postings of the query's terms plus
+// O(C) to heapify the C candidates, then O(E log C) for the E candidates examined before the
+// bound stops the visit (E is typically a small multiple of k). Memory: one float and one byte
+// per document of the snapshot (dense accumulator), allocated per call.
+//
+// Thread-safety: all functions are pure and take their inputs by const reference; they may run
+// concurrently on a shared snapshot. The batch call starts the number of worker threads the
+// caller asks for and joins them before returning (the only threads the matcher ever starts).
+#pragma once
+
+#include "matcher/domain.hpp"
+#include "matcher/index.hpp"
+#include "matcher/reference.hpp"
+#include "matcher/units.hpp"
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace renewmatch::matcher {
+
+// Hard filters, in evaluation order (cheapest first).
+enum class Filter : std::uint8_t {
+    kLineActive,         // supply status "active"; demand status "open" (reverse direction)
+    kPriceValid,         // price_valid_until absent or >= today
+    kResponseOpen,       // demand response_deadline absent or >= today
+    kClassification,     // same scheme and >= min_class_prefix leading significant digits shared
+                         // (primary or additional codes); passes when the demand has none
+    kSecondHand,         // second-hand supply only where the demand allows it
+    kRegion,             // delivery region inside a service area (empty = nationwide) and not
+                         // inside an excluded area
+    kLeadTime,           // today + lead_time_days <= need_by (when both are known)
+    kMinOrderQty,        // the supplier's minimum order quantity <= demanded quantity
+    kEnergyFloor,        // supply grade known and <= the demand's worst acceptable grade
+    kLocalisationFloor,  // supply localisation rate known and >= the demand's minimum
+    kCertifications,     // every required type held, unexpired on need_by (or today)
+    kRequirements,       // every mandatory requirement met after unit conversion
+    kCount
+};
+inline constexpr std::size_t kFilterCount = static_cast<std::size_t>(Filter::kCount);
+std::string_view FilterName(Filter filter);
+
+// Scoring features, in summation order. Every value lies in [0, 1]; `kNeutral` (0.5) stands in
+// when the information is missing on either side, so missing data neither helps nor sinks a
+// candidate relative to an average one.
+enum class Feature : std::uint8_t {
+    kText,            // BM25 (k1, b) over analysed terms, divided by the query's upper bound
+                      // sum_t qw(t) * idf(t) * (k1 + 1): 1 would be every term saturated.
+    kClassification,  // shared significant digits / demand's significant digits (taxonomy LCA
+                      // depth / depth when a Taxonomy is given); neutral if either has no code
+    kRequirementFit,  // mean over the demand's requirements of a per-requirement fit:
+                      // [min,max]: 0.6 + 0.4 * (distance to nearer bound / half-width);
+                      // min only: 0.6 + 0.4 * min(1, (v - min) / (0.25 |min|)); max only the
+                      // mirror; expected: 1 - min(1, |v - e| / |e|); enumeration/text: 1 or 0;
+                      // a failed (non-mandatory) requirement 0; attribute missing 0.25
+    kPrice,           // r = unit price * quantity / budget: exp(-|ln r|) when r <= 1,
+                      // exp(-2 |ln r|) when over budget (symmetric closeness, over-budget
+                      // penalised twice as hard); neutral without price or budget
+    kCapacity,        // min(1, capacity_per_month / quantity); neutral when unknown
+    kLeadTimeSlack,   // min(1, (need_by - today - lead_time_days) / 30 days); neutral unknown
+    kRegion,          // vendor vs delivery region: same county 1, city 0.75, province 0.5,
+                      // other 0; neutral when unknown
+    kEnergyLocal,     // mean of (5 - grade) / 4 clamped to [0,1] and localisation rate, + 0.1
+                      // for a first-of-kind (首台套) line, capped at 1; neutral if both unknown
+    kChainAffinity,   // same chain segment 1, linked (adjacent up/downstream) segment 0.7, same
+                      // chain 0.4, other 0; segments from chain_segment or the chain map's CPV
+                      // mapping; neutral when either side has none or no chain map is given
+    kFreshness,       // 0.5 ^ (days since last_confirmed_at / freshness_half_life_days)
+    kCount
+};
+inline constexpr std::size_t kFeatureCount = static_cast<std::size_t>(Feature::kCount);
+std::string_view FeatureName(Feature feature);
+inline constexpr double kNeutral = 0.5;
+
+// Scoring weights and tuning; defaults are the shipped configuration (docs/matching.md).
+struct MatchConfig {
+    // Reported with every result; bump when any default below changes.
+    std::string version = "2026-11-27.1";
+    std::array<double, kFeatureCount> weights = {
+        1.00,  // text
+        0.20,  // classification
+        0.20,  // requirement fit
+        0.05,  // price
+        0.05,  // capacity
+        0.05,  // lead-time slack
+        0.05,  // region
+        0.05,  // energy + localisation
+        0.05,  // chain affinity
+        0.02,  // freshness
+    };
+    double bm25_k1 = 1.2;
+    double bm25_b = 0.75;
+    // Query-term weight of a description occurrence relative to a title occurrence (1).
+    double description_query_weight = 0.3;
+    // Shared leading significant digits needed for the classification filter (2 = CPV division).
+    std::size_t min_class_prefix = 2;
+    double freshness_half_life_days = 90;
+
+    double Weight(Feature f) const { return weights[static_cast<std::size_t>(f)]; }
+};
+
+// Everything else scoring needs, supplied by the caller (no globals, no clock).
+struct MatchContext {
+    Day today = 0;
+    const UnitSystem* units = nullptr;   // required for numeric requirements with units
+    const ChainMap* chains = nullptr;    // optional
+    const Taxonomy* taxonomy = nullptr;  // optional
+};
+
+struct FeatureExplanation {
+    Feature feature;
+    double value = 0;
+    double weight = 0;
+    double contribution = 0;  // weight * value
+};
+
+struct Candidate {
+    LineId id = 0;  // supply line id (or demand line id in the reverse direction)
+    double score = 0;
+    std::array<FeatureExplanation, kFeatureCount> features{};
+    // All filters are passed by every returned candidate; listed for the explanation.
+    std::array<Filter, kFilterCount> filters_passed{};
+};
+
+struct MatchResult {
+    std::string config_version;
+    std::vector<Candidate> candidates;                   // score descending, then id ascending
+    std::array<std::uint64_t, kFilterCount> rejected{};  // first failing filter -> count
+    std::uint64_t generated = 0;  // candidates produced by generation (relevance gate passed)
+    std::uint64_t examined = 0;   // candidates filtered and scored before the bound stopped
+};
+
+// Pairwise evaluation (exposed for the brute-force reference and for explaining one pair).
+// Returns the first failing filter, or Filter::kCount when all pass.
+Filter FirstFailingFilter(const DemandLine& demand,
+                          const SupplyLine& supply,
+                          const MatchConfig& config,
+                          const MatchContext& context);
+// Scores a pair that passed the filters; `text_value` is the normalised text feature.
+Candidate ScorePair(const DemandLine& demand,
+                    const SupplyLine& supply,
+                    double text_value,
+                    const MatchConfig& config,
+                    const MatchContext& context);
+
+// demand -> supply candidates: the best `k` feasible supply lines in `snapshot`.
+MatchResult MatchDemand(const SupplySnapshot& snapshot,
+                        const DemandLine& demand,
+                        std::size_t k,
+                        const MatchConfig& config,
+                        const MatchContext& context);
+
+// supply -> demand opportunities: the best `k` feasible demand lines for one supply line.
+MatchResult MatchSupply(const DemandSnapshot& snapshot,
+                        const SupplyLine& supply,
+                        std::size_t k,
+                        const MatchConfig& config,
+                        const MatchContext& context);
+
+// project -> suppliers: vendors ranked by how many of the project's demand lines they can serve
+// (coverage), then by the sum of their best score per covered line, then vendor id.
+struct VendorCoverage {
+    OrgId vendor_id = 0;
+    std::size_t lines_covered = 0;
+    double total_score = 0;  // sum over covered lines of the vendor's best candidate score
+    double mean_score = 0;   // total_score / lines_covered
+    // For each covered demand line: (demand line id, best supply line id, its score).
+    struct Line {
+        LineId demand_id = 0;
+        LineId supply_id = 0;
+        double score = 0;
+    };
+    std::vector<Line> lines;
+};
+struct ProjectMatch {
+    std::string config_version;
+    std::size_t demand_lines = 0;
+    std::vector<VendorCoverage> vendors;  // best first
+    std::vector<LineId> uncovered;        // demand lines no vendor can serve
+};
+// `per_line_k` candidates are considered per demand line (a vendor counts as covering a line
+// when one of its lines is among them). Returns at most `k` vendors.
+ProjectMatch MatchProject(const SupplySnapshot& snapshot,
+                          std::span<const DemandLine> lines,
+                          std::size_t k,
+                          std::size_t per_line_k,
+                          const MatchConfig& config,
+                          const MatchContext& context);
+
+// Batch: MatchDemand for every demand, on `threads` worker threads (>= 1; 1 runs inline).
+// Output order = input order; results are identical to sequential calls.
+std::vector<MatchResult> MatchDemandsBatch(const SupplySnapshot& snapshot,
+                                           std::span<const DemandLine> demands,
+                                           std::size_t k,
+                                           const MatchConfig& config,
+                                           const MatchContext& context,
+                                           unsigned threads);
+
+}  // namespace renewmatch::matcher

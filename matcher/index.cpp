@@ -1,0 +1,272 @@
+#include "matcher/index.hpp"
+
+#include "matcher/reference.hpp"
+#include "matcher/text.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <map>
+#include <unordered_set>
+
+namespace renewmatch::matcher {
+namespace {
+
+void AddText(std::string_view text,
+             std::uint32_t weight,
+             std::unordered_map<std::string, std::uint32_t>& counts) {
+    if (text.empty()) return;
+    for (Term& term : Analyze(text)) counts[std::move(term.text)] += weight;
+}
+
+std::vector<std::pair<std::string, std::uint32_t>> Sorted(
+    std::unordered_map<std::string, std::uint32_t> counts) {
+    std::vector<std::pair<std::string, std::uint32_t>> out(std::make_move_iterator(counts.begin()),
+                                                           std::make_move_iterator(counts.end()));
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+const Classification& PrimaryClass(const SupplyLine& line) {
+    return line.classification;
+}
+const Classification& PrimaryClass(const DemandLine& line) {
+    return line.classification;
+}
+
+template <class Line>
+std::shared_ptr<const Segment<Line>> BuildSegment(std::vector<Line> lines,
+                                                  const IndexOptions& options) {
+    auto segment = std::make_shared<Segment<Line>>();
+    // Pass 1: analyse every line; collect (term, doc, tf).
+    std::unordered_map<std::string, std::vector<Posting>> postings;
+    segment->lengths.reserve(lines.size());
+    for (std::uint32_t doc = 0; doc < lines.size(); ++doc) {
+        const Line& line = lines[doc];
+        std::uint32_t length = 0;
+        for (auto& [term, tf] : IndexTerms(line, options)) {
+            length += tf;
+            postings[term].push_back({doc, tf});
+        }
+        for (std::string& term : ClassTerms(PrimaryClass(line), line.additional_classifications)) {
+            postings[std::move(term)].push_back({doc, 0});  // tf 0: not a BM25 term
+        }
+        segment->lengths.push_back(length);
+        segment->total_length += length;
+        segment->local[line.id] = doc;
+    }
+    // Pass 2: flatten into CSR in term order (deterministic layout).
+    std::vector<std::string> terms;
+    terms.reserve(postings.size());
+    std::size_t total = 0;
+    for (const auto& [term, list] : postings) {
+        terms.push_back(term);
+        total += list.size();
+    }
+    std::sort(terms.begin(), terms.end());
+    segment->offsets.reserve(terms.size() + 1);
+    segment->postings.reserve(total);
+    segment->dictionary.reserve(terms.size());
+    for (std::uint32_t t = 0; t < terms.size(); ++t) {
+        auto& list = postings[terms[t]];
+        segment->offsets.push_back(static_cast<std::uint32_t>(segment->postings.size()));
+        segment->postings.insert(segment->postings.end(), list.begin(), list.end());
+        list.clear();
+        list.shrink_to_fit();
+        segment->dictionary.emplace(terms[t], t);
+    }
+    segment->offsets.push_back(static_cast<std::uint32_t>(segment->postings.size()));
+    segment->lines = std::move(lines);
+    return segment;
+}
+
+// Keeps the last occurrence of each id (later lines replace earlier ones), in input order.
+template <class Line>
+std::vector<Line> DedupById(std::vector<Line> lines) {
+    std::unordered_map<LineId, std::size_t> last;
+    for (std::size_t i = 0; i < lines.size(); ++i) last[lines[i].id] = i;
+    if (last.size() == lines.size()) return lines;
+    std::vector<Line> out;
+    out.reserve(last.size());
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        if (last[lines[i].id] == i) out.push_back(std::move(lines[i]));
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string ClassTerm(const std::string& scheme, const std::string& prefix) {
+    return "\x01" + scheme + ":" + prefix;
+}
+
+std::vector<std::string> ClassTerms(const Classification& primary,
+                                    std::span<const Classification> additional) {
+    std::vector<std::string> out;
+    auto add = [&](const Classification& c) {
+        const std::string significant = SignificantClassPrefix(c.id);
+        for (std::size_t len = 2; len <= significant.size(); ++len) {
+            out.push_back(ClassTerm(c.scheme, significant.substr(0, len)));
+        }
+    };
+    if (!primary.id.empty()) add(primary);
+    for (const Classification& c : additional) {
+        if (!c.id.empty()) add(c);
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+std::vector<std::pair<std::string, std::uint32_t>> IndexTerms(const SupplyLine& line,
+                                                              const IndexOptions& options) {
+    std::unordered_map<std::string, std::uint32_t> counts;
+    AddText(line.title, options.title_repeat, counts);
+    AddText(line.brand, options.title_repeat, counts);
+    AddText(line.model, options.title_repeat, counts);
+    const std::string code = ModelCodeTerm(line.model);
+    if (!code.empty()) counts[code] += options.title_repeat;
+    AddText(line.description, 1, counts);
+    return Sorted(std::move(counts));
+}
+
+std::vector<std::pair<std::string, std::uint32_t>> IndexTerms(const DemandLine& line,
+                                                              const IndexOptions& options) {
+    std::unordered_map<std::string, std::uint32_t> counts;
+    AddText(line.title, options.title_repeat, counts);
+    AddText(line.description, 1, counts);
+    return Sorted(std::move(counts));
+}
+
+template <class Line>
+std::span<const Posting> Segment<Line>::Find(const std::string& term) const {
+    auto it = dictionary.find(term);
+    if (it == dictionary.end()) return {};
+    const std::uint32_t t = it->second;
+    return std::span<const Posting>(postings.data() + offsets[t], offsets[t + 1] - offsets[t]);
+}
+
+template <class Line>
+std::shared_ptr<const Snapshot<Line>> Snapshot<Line>::Build(std::vector<Line> lines,
+                                                            const IndexOptions& options) {
+    auto snapshot = std::make_shared<Snapshot<Line>>();
+    snapshot->options_ = options;
+    snapshot->segments_.push_back(BuildSegment(DedupById(std::move(lines)), options));
+    snapshot->deleted_.push_back(std::make_shared<const std::vector<bool>>());
+    snapshot->deleted_df_.push_back(
+        std::make_shared<const std::unordered_map<std::string, std::uint32_t>>());
+    snapshot->Recount();
+    return snapshot;
+}
+
+template <class Line>
+void Snapshot<Line>::Recount() {
+    bases_.clear();
+    doc_space_ = 0;
+    live_count_ = 0;
+    total_length_ = 0;
+    for (std::size_t s = 0; s < segments_.size(); ++s) {
+        bases_.push_back(doc_space_);
+        const Segment<Line>& segment = *segments_[s];
+        doc_space_ += segment.lines.size();
+        for (std::uint32_t d = 0; d < segment.lines.size(); ++d) {
+            if (Deleted(s, d)) continue;
+            ++live_count_;
+            total_length_ += segment.lengths[d];
+        }
+    }
+}
+
+template <class Line>
+std::uint32_t Snapshot<Line>::DocumentFrequency(const std::string& term) const {
+    std::uint32_t df = 0;
+    for (std::size_t s = 0; s < segments_.size(); ++s) {
+        const std::uint32_t in_segment =
+            static_cast<std::uint32_t>(segments_[s]->Find(term).size());
+        if (in_segment == 0) continue;
+        const auto& dead = *deleted_df_[s];
+        auto it = dead.find(term);
+        df += in_segment - (it == dead.end() ? 0 : it->second);
+    }
+    return df;
+}
+
+template <class Line>
+const Line* Snapshot<Line>::Find(LineId id) const {
+    for (std::size_t s = segments_.size(); s-- > 0;) {
+        auto it = segments_[s]->local.find(id);
+        if (it != segments_[s]->local.end() && !Deleted(s, it->second)) {
+            return &segments_[s]->lines[it->second];
+        }
+    }
+    return nullptr;
+}
+
+template <class Line>
+std::shared_ptr<const Snapshot<Line>> Snapshot<Line>::Apply(
+    const std::shared_ptr<const Snapshot>& base,
+    std::vector<Line> upserts,
+    std::span<const LineId> withdrawals) {
+    auto next = std::make_shared<Snapshot<Line>>(*base);  // shares segments; copies pointers
+    upserts = DedupById(std::move(upserts));
+    std::unordered_set<LineId> remove(withdrawals.begin(), withdrawals.end());
+    for (const Line& line : upserts) remove.insert(line.id);
+    // Tombstone every live occurrence of a removed id, copying only the touched segments' bits.
+    for (std::size_t s = 0; s < next->segments_.size(); ++s) {
+        const Segment<Line>& segment = *next->segments_[s];
+        std::vector<std::uint32_t> docs;
+        for (LineId id : remove) {
+            auto it = segment.local.find(id);
+            if (it != segment.local.end() && !next->Deleted(s, it->second))
+                docs.push_back(it->second);
+        }
+        if (docs.empty()) continue;
+        auto bits = std::make_shared<std::vector<bool>>(*next->deleted_[s]);
+        if (bits->empty()) bits->resize(segment.lines.size(), false);
+        auto dead_df =
+            std::make_shared<std::unordered_map<std::string, std::uint32_t>>(*next->deleted_df_[s]);
+        for (std::uint32_t doc : docs) {
+            (*bits)[doc] = true;
+            for (const auto& [term, tf] : IndexTerms(segment.lines[doc], next->options_)) {
+                ++(*dead_df)[term];
+            }
+        }
+        next->deleted_[s] = std::move(bits);
+        next->deleted_df_[s] = std::move(dead_df);
+    }
+    if (!upserts.empty()) {
+        next->segments_.push_back(BuildSegment(std::move(upserts), next->options_));
+        next->deleted_.push_back(std::make_shared<const std::vector<bool>>());
+        next->deleted_df_.push_back(
+            std::make_shared<const std::unordered_map<std::string, std::uint32_t>>());
+    }
+    // Merge policy: too many segments -> merge the tail (or everything once the tail is large).
+    if (next->segments_.size() > next->options_.max_segments) {
+        std::size_t tail_size = 0;
+        for (std::size_t s = 1; s < next->segments_.size(); ++s)
+            tail_size += next->segments_[s]->lines.size();
+        const std::size_t first = tail_size * 2 > next->segments_[0]->lines.size() ? 0 : 1;
+        std::vector<Line> merged;
+        for (std::size_t s = first; s < next->segments_.size(); ++s) {
+            const Segment<Line>& segment = *next->segments_[s];
+            for (std::uint32_t d = 0; d < segment.lines.size(); ++d) {
+                if (!next->Deleted(s, d)) merged.push_back(segment.lines[d]);
+            }
+        }
+        next->segments_.resize(first);
+        next->deleted_.resize(first);
+        next->deleted_df_.resize(first);
+        next->segments_.push_back(BuildSegment(std::move(merged), next->options_));
+        next->deleted_.push_back(std::make_shared<const std::vector<bool>>());
+        next->deleted_df_.push_back(
+            std::make_shared<const std::unordered_map<std::string, std::uint32_t>>());
+    }
+    next->Recount();
+    return next;
+}
+
+template struct Segment<SupplyLine>;
+template struct Segment<DemandLine>;
+template class Snapshot<SupplyLine>;
+template class Snapshot<DemandLine>;
+
+}  // namespace renewmatch::matcher

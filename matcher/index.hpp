@@ -1,0 +1,144 @@
+// Inverted index over supply lines (and, for the reverse direction, demand lines) with BM25
+// statistics, classification-prefix postings and normalised model-code postings.
+//
+// Structure. A `Snapshot` is an immutable list of segments plus per-segment tombstones. A
+// segment holds its lines (by value), each line's analysed length, a term dictionary and CSR
+// postings (doc, term frequency). Classification prefixes are indexed as special terms
+// ("\x01" + scheme + ":" + significant prefix, one per level 2..8 digits) that do not count
+// towards BM25 lengths; the normalised model code of the `model` field is the text term
+// "#<code>" (text.hpp), so model-code lookups and text relevance share one posting list.
+//
+// Updates. `Apply(base, upserts, withdrawals)` returns a NEW snapshot: the upserted lines form
+// one new segment; replaced and withdrawn ids become tombstones in the (copied-on-write) bitset
+// of the segment that held them. Older snapshots are untouched, so a query keeps using the
+// snapshot it started with (hold the shared_ptr). When more than `kMaxSegments` segments exist,
+// all segments but the first are merged into one (re-analysing only their lines); when the
+// merged tail outgrows half of the first segment, everything is merged. BM25 statistics (live
+// count N, total length, document frequency = segment df minus tombstoned df) are exact, so an
+// incrementally updated snapshot scores and ranks bit-for-bit like a full rebuild of the same
+// live lines.
+//
+// Complexity. Build: O(total terms) time after analysis, which is O(text bytes) per line.
+// Apply: O(u · analysis + tombstoned segments' size / 8) plus an amortised merge. Query term
+// lookup: O(segments) hash lookups per term; scoring is term-at-a-time over the postings of the
+// query's terms, O(sum of their posting lengths), never over the whole catalog (see engine.hpp
+// for pruning).
+//
+// Memory per line (64-bit, beyond the line value itself, about 0.5-1.5 KB for a SupplyLine with
+// short texts): 4 B length + 8 B per distinct term (posting) + ~1 B/term amortised dictionary
+// share + 7 classification-prefix postings x 8 B + 24 B id map entry + 1 bit tombstone. For a
+// generated line with ~25 distinct terms that is about 330 B.
+//
+// Thread-safety: a Snapshot is immutable; any number of threads may query one concurrently.
+// Build/Apply are pure functions producing new snapshots; serialising writers (who publishes
+// the newest snapshot) is the caller's job.
+#pragma once
+
+#include "matcher/domain.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace renewmatch::matcher {
+
+struct IndexOptions {
+    // Title, brand and model terms count this many times (a cheap BM25F: the title names the
+    // thing, descriptions ramble).
+    std::uint32_t title_repeat = 2;
+    // Beyond this many segments the tail segments are merged.
+    std::size_t max_segments = 8;
+};
+
+struct Posting {
+    std::uint32_t doc;  // segment-local doc number
+    std::uint32_t tf;   // term frequency (weighted by title_repeat)
+};
+
+template <class Line>
+struct Segment {
+    std::vector<Line> lines;
+    std::vector<std::uint32_t> lengths;  // BM25 document length (sum of weighted tf)
+    std::unordered_map<std::string, std::uint32_t> dictionary;  // term -> index into offsets
+    std::vector<std::uint32_t> offsets;  // postings of term t: [offsets[t], offsets[t+1])
+    std::vector<Posting> postings;
+    std::unordered_map<LineId, std::uint32_t> local;  // line id -> doc
+    std::uint64_t total_length = 0;
+
+    std::span<const Posting> Find(const std::string& term) const;
+};
+
+template <class Line>
+class Snapshot {
+  public:
+    // Builds a single-segment snapshot. Later lines with an id already seen replace earlier ones.
+    static std::shared_ptr<const Snapshot> Build(std::vector<Line> lines,
+                                                 const IndexOptions& options = {});
+    // A new snapshot with `upserts` added (replacing lines with the same id) and `withdrawals`
+    // removed (unknown ids are ignored). `base` is not modified.
+    static std::shared_ptr<const Snapshot> Apply(const std::shared_ptr<const Snapshot>& base,
+                                                 std::vector<Line> upserts,
+                                                 std::span<const LineId> withdrawals);
+
+    std::size_t live_count() const { return live_count_; }
+    std::uint64_t total_length() const { return total_length_; }
+    double average_length() const {
+        return live_count_ == 0
+                   ? 0.0
+                   : static_cast<double>(total_length_) / static_cast<double>(live_count_);
+    }
+    const IndexOptions& options() const { return options_; }
+    std::size_t segment_count() const { return segments_.size(); }
+    const Segment<Line>& segment(std::size_t i) const { return *segments_[i]; }
+    std::size_t segment_base(std::size_t i) const { return bases_[i]; }
+    std::size_t doc_space() const { return doc_space_; }  // sum of segment sizes (incl. dead)
+    bool Deleted(std::size_t segment_idx, std::uint32_t doc) const {
+        const auto& bits = *deleted_[segment_idx];
+        return !bits.empty() && bits[doc];
+    }
+    // Live-document frequency of a term across segments.
+    std::uint32_t DocumentFrequency(const std::string& term) const;
+    // The live line with this id, or nullptr.
+    const Line* Find(LineId id) const;
+    // Calls f(const Line&) for every live line, in segment then doc order.
+    template <class F>
+    void ForEachLive(F&& f) const {
+        for (std::size_t s = 0; s < segments_.size(); ++s) {
+            for (std::uint32_t d = 0; d < segments_[s]->lines.size(); ++d) {
+                if (!Deleted(s, d)) f(segments_[s]->lines[d]);
+            }
+        }
+    }
+
+  private:
+    IndexOptions options_;
+    std::vector<std::shared_ptr<const Segment<Line>>> segments_;
+    std::vector<std::shared_ptr<const std::vector<bool>>> deleted_;  // per segment; empty = none
+    // Per segment: term -> number of tombstoned docs containing it (for exact df).
+    std::vector<std::shared_ptr<const std::unordered_map<std::string, std::uint32_t>>> deleted_df_;
+    std::vector<std::size_t> bases_;
+    std::size_t doc_space_ = 0;
+    std::size_t live_count_ = 0;
+    std::uint64_t total_length_ = 0;
+
+    void Recount();
+};
+
+using SupplySnapshot = Snapshot<SupplyLine>;
+using DemandSnapshot = Snapshot<DemandLine>;
+
+// The weighted terms of a line as indexed (term, weighted tf), sorted by term; exposed so tests
+// and the engine's query side analyse exactly as the index does.
+std::vector<std::pair<std::string, std::uint32_t>> IndexTerms(const SupplyLine& line,
+                                                              const IndexOptions& options);
+std::vector<std::pair<std::string, std::uint32_t>> IndexTerms(const DemandLine& line,
+                                                              const IndexOptions& options);
+// Classification posting terms of a line ("\x01CPV:42", "\x01CPV:426", ...).
+std::vector<std::string> ClassTerms(const Classification& primary,
+                                    std::span<const Classification> additional);
+std::string ClassTerm(const std::string& scheme, const std::string& prefix);
+
+}  // namespace renewmatch::matcher

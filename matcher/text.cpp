@@ -1,0 +1,206 @@
+#include "matcher/text.hpp"
+
+#include <utf8proc.h>
+
+#include <cstdlib>
+#include <memory>
+
+namespace renewmatch::matcher {
+namespace {
+
+bool IsAsciiLetter(char c) {
+    return c >= 'a' && c <= 'z';
+}
+bool IsAsciiDigit(char c) {
+    return c >= '0' && c <= '9';
+}
+bool IsAsciiAlnum(char c) {
+    return IsAsciiLetter(c) || IsAsciiDigit(c);
+}
+bool IsJoiner(char c) {
+    return c == '-' || c == '/' || c == '.' || c == '_';
+}
+
+// CJK ideographs, kana and hangul: the scripts written without spaces that we bigram.
+bool IsCjk(utf8proc_int32_t cp) {
+    return (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x4E00 && cp <= 0x9FFF) ||
+           (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x20000 && cp <= 0x2FA1F) ||
+           (cp >= 0x3040 && cp <= 0x30FF) || (cp >= 0xAC00 && cp <= 0xD7AF);
+}
+
+struct CodePoint {
+    utf8proc_int32_t cp;
+    std::size_t begin;  // byte offset in the normalised text
+    std::size_t end;
+};
+
+std::vector<CodePoint> Decode(std::string_view text) {
+    std::vector<CodePoint> out;
+    out.reserve(text.size());
+    std::size_t pos = 0;
+    const auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
+    while (pos < text.size()) {
+        utf8proc_int32_t cp = 0;
+        const utf8proc_ssize_t n =
+            utf8proc_iterate(bytes + pos, static_cast<utf8proc_ssize_t>(text.size() - pos), &cp);
+        if (n <= 0) {  // invalid byte: skip it
+            ++pos;
+            continue;
+        }
+        out.push_back({cp, pos, pos + static_cast<std::size_t>(n)});
+        pos += static_cast<std::size_t>(n);
+    }
+    return out;
+}
+
+// Emits the terms of one Latin chunk: letters/digits joined by - / . _ (already split on spaces).
+void EmitChunk(std::string_view chunk, std::vector<Term>& out) {
+    // Trim joiners at the ends ("-abc." -> "abc").
+    while (!chunk.empty() && IsJoiner(chunk.front())) chunk.remove_prefix(1);
+    while (!chunk.empty() && IsJoiner(chunk.back())) chunk.remove_suffix(1);
+    if (chunk.empty()) return;
+    std::string code;
+    bool has_digit = false;
+    bool has_letter = false;
+    bool has_joiner = false;
+    std::size_t pos = 0;
+    while (pos < chunk.size()) {
+        const char c = chunk[pos];
+        if (IsJoiner(c)) {
+            has_joiner = true;
+            ++pos;
+            continue;
+        }
+        const bool digit = IsAsciiDigit(c);
+        std::size_t end = pos;
+        while (end < chunk.size() && IsAsciiAlnum(chunk[end]) &&
+               IsAsciiDigit(chunk[end]) == digit) {
+            ++end;
+        }
+        out.push_back({std::string(chunk.substr(pos, end - pos)), TermKind::kWord});
+        code.append(chunk.substr(pos, end - pos));
+        has_digit = has_digit || digit;
+        has_letter = has_letter || !digit;
+        pos = end;
+    }
+    // A decimal number ("1.5") is a value, not a part number.
+    bool decimal = !has_letter;
+    for (char c : chunk) decimal = decimal && (IsAsciiDigit(c) || c == '.');
+    // A chunk with a digit and either a letter or an internal joiner is a model/part number.
+    if (!decimal && has_digit && (has_letter || has_joiner) && code.size() >= 2) {
+        if (has_joiner) out.push_back({std::string(chunk), TermKind::kWhole});
+        out.push_back({"#" + code, TermKind::kCode});
+    }
+}
+
+}  // namespace
+
+std::string NormalizeText(std::string_view text) {
+    utf8proc_uint8_t* mapped = nullptr;
+    const auto options =
+        static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
+                                       UTF8PROC_CASEFOLD | UTF8PROC_IGNORE | UTF8PROC_STRIPCC);
+    // utf8proc rejects the whole string on one invalid byte; decode leniently first.
+    std::string valid;
+    valid.reserve(text.size());
+    for (const CodePoint& cp : Decode(text)) valid.append(text.substr(cp.begin, cp.end - cp.begin));
+    const utf8proc_ssize_t n =
+        utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(valid.data()),
+                     static_cast<utf8proc_ssize_t>(valid.size()), &mapped, options);
+    if (n < 0) return {};
+    std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> owner(mapped, &std::free);
+    std::string out;
+    out.reserve(static_cast<std::size_t>(n));
+    bool space = false;
+    for (utf8proc_ssize_t i = 0; i < n; ++i) {
+        const char c = static_cast<char>(mapped[i]);
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+            space = true;
+            continue;
+        }
+        if (space && !out.empty()) out.push_back(' ');
+        space = false;
+        out.push_back(c);
+    }
+    // Ideographic space U+3000 and other separators become ' ' via NFKC already.
+    return out;
+}
+
+std::vector<Term> AnalyzeNormalized(std::string_view text) {
+    std::vector<Term> out;
+    const std::vector<CodePoint> cps = Decode(text);
+    std::size_t i = 0;
+    // For the "vmc 850" pair rule: the previous Latin chunk if it was letters only.
+    std::string previous_letters;
+    while (i < cps.size()) {
+        const utf8proc_int32_t cp = cps[i].cp;
+        if (cp < 0x80 && (IsAsciiAlnum(static_cast<char>(cp)))) {
+            std::size_t j = i;
+            while (j < cps.size() && cps[j].cp < 0x80 &&
+                   (IsAsciiAlnum(static_cast<char>(cps[j].cp)) ||
+                    IsJoiner(static_cast<char>(cps[j].cp)))) {
+                ++j;
+            }
+            const std::string_view chunk = text.substr(cps[i].begin, cps[j - 1].end - cps[i].begin);
+            EmitChunk(chunk, out);
+            bool letters_only = true;
+            for (char c : chunk) letters_only = letters_only && IsAsciiLetter(c);
+            if (!previous_letters.empty() && IsAsciiDigit(chunk.front())) {
+                std::string code = "#" + previous_letters;
+                for (char c : chunk) {
+                    if (IsAsciiAlnum(c)) code.push_back(c);
+                }
+                out.push_back({std::move(code), TermKind::kCode});
+            }
+            previous_letters = letters_only && chunk.size() <= 8 ? std::string(chunk) : "";
+            i = j;
+            continue;
+        }
+        if (IsCjk(cp)) {
+            std::size_t j = i;
+            while (j < cps.size() && IsCjk(cps[j].cp)) ++j;
+            if (j - i == 1) {
+                out.push_back({std::string(text.substr(cps[i].begin, cps[i].end - cps[i].begin)),
+                               TermKind::kCjkUnigram});
+            } else {
+                for (std::size_t k = i; k + 1 < j; ++k) {
+                    out.push_back(
+                        {std::string(text.substr(cps[k].begin, cps[k + 1].end - cps[k].begin)),
+                         TermKind::kCjkBigram});
+                }
+            }
+            previous_letters.clear();
+            i = j;
+            continue;
+        }
+        // Separators: a single space keeps the pair rule alive ("vmc 850"); anything else ends it.
+        if (cp != ' ') previous_letters.clear();
+        ++i;
+    }
+    return out;
+}
+
+std::vector<Term> Analyze(std::string_view text) {
+    return AnalyzeNormalized(NormalizeText(text));
+}
+
+std::vector<std::string> AnalyzeToStrings(std::string_view text) {
+    std::vector<std::string> out;
+    for (Term& term : Analyze(text)) out.push_back(std::move(term.text));
+    return out;
+}
+
+std::string NormalizeModelCode(std::string_view model) {
+    std::string out;
+    for (char c : NormalizeText(model)) {
+        if (IsAsciiAlnum(c)) out.push_back(c);
+    }
+    return out;
+}
+
+std::string ModelCodeTerm(std::string_view model) {
+    std::string code = NormalizeModelCode(model);
+    return code.empty() ? std::string() : "#" + code;
+}
+
+}  // namespace renewmatch::matcher
