@@ -36,6 +36,26 @@ struct RouteOptions {
     bool public_route = false;                     // true: no authentication (health, openapi)
     std::vector<Role> roles;  // roles allowed; empty = any authenticated role; admin always
     std::string name;         // metrics/log label, e.g. "lists.get"; defaults to the pattern
+
+    // Shorthands (designated initializers that skip members trip -Wmissing-field-initializers):
+    //   RouteOptions::Public("healthz")
+    //   RouteOptions::Authenticated("lists.create", {Role::kBuyer}, 32 * 1024 * 1024)
+    static RouteOptions Public(std::string name, std::uint64_t body_limit = kDefaultBodyLimit) {
+        RouteOptions options;
+        options.public_route = true;
+        options.name = std::move(name);
+        options.body_limit = body_limit;
+        return options;
+    }
+    static RouteOptions Authenticated(std::string name,
+                                      std::vector<Role> roles = {},
+                                      std::uint64_t body_limit = kDefaultBodyLimit) {
+        RouteOptions options;
+        options.name = std::move(name);
+        options.roles = std::move(roles);
+        options.body_limit = body_limit;
+        return options;
+    }
 };
 
 // Query parameters in order of appearance, percent-decoded ('+' is a space). A name may repeat.

@@ -5,7 +5,8 @@
 // X-Request-Id. A handler that throws yields a bare 500 ("internal") with nothing of the
 // exception disclosed; the exception text is kept in the returned HandleOutcome for logging.
 //
-// Order of checks: route (404/405) -> body limit (413) -> query parsing (400) -> authentication
+// Order of checks: route (404/405; 400 for a bad escape in the path) -> query parsing (400) ->
+// body limit (413) -> authentication
 // for non-public routes (401) -> role (403; admin always allowed) -> rate limit (429) -> handler.
 //
 // Ownership: Service borrows the AppContext (must outlive it) and shares ownership of the
@@ -88,7 +89,10 @@ class Service {
     void SetRateLimiter(RateLimiter limiter);
 
   private:
-    Reply Dispatch(const HttpRequest& request, RequestContext& context, HandleOutcome& outcome);
+    Reply Dispatch(const HttpRequest& request,
+                   const Route& route,
+                   RequestContext& context,
+                   HandleOutcome& outcome);
 
     AppContext& app_;
     Router router_;

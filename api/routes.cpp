@@ -1,0 +1,11 @@
+// RegisterAllRoutes: every owner's routes, one line each (add yours with a small edit).
+#include "api/health.hpp"
+#include "api/router.hpp"
+
+namespace renewmatch::api {
+
+void RegisterAllRoutes(Router& router) {
+    RegisterHealthRoutes(router);
+}
+
+}  // namespace renewmatch::api
