@@ -470,10 +470,13 @@ QueryTerms DemandQuery(const DemandLine& demand, const MatchConfig& config) {
 QueryTerms SupplyQuery(const SupplyLine& supply, const MatchConfig& config) {
     std::map<std::string, double> terms;
     AddQueryText(supply.title, 1.0, terms);
-    AddQueryText(supply.brand, 1.0, terms);
-    AddQueryText(supply.model, 1.0, terms);
+    // As in IndexTerms: brand/model add only terms the title does not already have.
+    std::map<std::string, double> extra;
+    AddQueryText(supply.brand, 1.0, extra);
+    AddQueryText(supply.model, 1.0, extra);
     const std::string code = ModelCodeTerm(supply.model);
-    if (!code.empty()) terms[code] += 1.0;
+    if (!code.empty()) extra[code] = 1.0;
+    for (const auto& [term, weight] : extra) terms.emplace(term, weight);
     AddQueryText(supply.description, config.description_query_weight, terms);
     QueryTerms query;
     query.weighted.assign(terms.begin(), terms.end());

@@ -121,10 +121,16 @@ std::vector<std::pair<std::string, std::uint32_t>> IndexTerms(const SupplyLine& 
                                                               const IndexOptions& options) {
     std::unordered_map<std::string, std::uint32_t> counts;
     AddText(line.title, options.title_repeat, counts);
-    AddText(line.brand, options.title_repeat, counts);
-    AddText(line.model, options.title_repeat, counts);
+    // Brand and model are usually repeated in the title; a term the title already has is not
+    // new evidence, so only their new terms are added (with title weight).
+    std::unordered_map<std::string, std::uint32_t> extra;
+    AddText(line.brand, options.title_repeat, extra);
+    AddText(line.model, options.title_repeat, extra);
     const std::string code = ModelCodeTerm(line.model);
-    if (!code.empty()) counts[code] += options.title_repeat;
+    if (!code.empty()) extra[code] = options.title_repeat;
+    for (auto& [term, tf] : extra) {
+        if (!counts.contains(term)) counts[term] = tf;
+    }
     AddText(line.description, 1, counts);
     return Sorted(std::move(counts));
 }
