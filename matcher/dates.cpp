@@ -5,9 +5,7 @@
 namespace renewmatch::matcher {
 namespace {
 
-bool IsLeap(int y) noexcept {
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
+bool IsLeap(int y) noexcept { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 unsigned DaysInMonth(int y, unsigned m) noexcept {
     static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};

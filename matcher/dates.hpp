@@ -5,11 +5,11 @@
 // always a parameter.
 #pragma once
 
-#include "matcher/domain.hpp"
-
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "matcher/domain.hpp"
 
 namespace renewmatch::matcher {
 

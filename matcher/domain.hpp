@@ -41,14 +41,14 @@ enum class BudgetVisibility { kPublic, kRange, kHidden };
 // A requirement on a demand line. Numeric bounds are in `unit`; at least one of
 // min/max/expected, `allowed_values` or `text_equals` is set.
 struct Requirement {
-    std::string name;                         // e.g. "spindle speed", "主轴转速"
-    std::optional<double> min;                // inclusive lower bound, in `unit`
-    std::optional<double> max;                // inclusive upper bound, in `unit`
-    std::optional<double> expected;           // the preferred value, in `unit`
-    std::string unit;                         // UDUNITS-2 string; empty for dimensionless/text
+    std::string name;                     // e.g. "spindle speed", "主轴转速"
+    std::optional<double> min;            // inclusive lower bound, in `unit`
+    std::optional<double> max;            // inclusive upper bound, in `unit`
+    std::optional<double> expected;       // the preferred value, in `unit`
+    std::string unit;                     // UDUNITS-2 string; empty for dimensionless/text
     std::vector<std::string> allowed_values;  // enumeration (e.g. {"FANUC", "Siemens"})
-    std::string text_equals;                  // exact text after normalisation
-    bool mandatory = false;                   // mandatory requirements are hard filters
+    std::string text_equals;              // exact text after normalisation
+    bool mandatory = false;               // mandatory requirements are hard filters
 };
 
 // An attribute of a supply line: a value, or a [min, max] range, in `unit`, or text.
@@ -80,8 +80,8 @@ struct DemandLine {
     std::string description;
     Classification classification;
     std::vector<Classification> additional_classifications;
-    double quantity = 1;                  // > 0
-    std::string quantity_unit = "C62";    // UN/CEFACT Rec 20
+    double quantity = 1;                 // > 0
+    std::string quantity_unit = "C62";   // UN/CEFACT Rec 20
     std::optional<double> budget_amount;  // total budget for the line
     std::string budget_currency = "CNY";
     BudgetVisibility budget_visibility = BudgetVisibility::kPublic;
@@ -92,8 +92,8 @@ struct DemandLine {
     std::optional<Day> response_deadline;  // offers after this day are pointless
     std::vector<Requirement> requirements;
     std::vector<std::string> certifications_required;  // certification types
-    std::optional<int> energy_efficiency_min;          // worst acceptable grade (1 best)
-    std::optional<double> localization_rate_min;       // [0, 1]
+    std::optional<int> energy_efficiency_min;  // worst acceptable grade (1 best)
+    std::optional<double> localization_rate_min;  // [0, 1]
     bool second_hand_allowed = false;
     std::vector<ReplacedAsset> replaces;
     std::string chain_segment;  // industrial-chain segment id (data/chains), may be empty
@@ -125,10 +125,10 @@ struct SupplyLine {
     std::vector<Certification> certifications;
     std::optional<int> energy_efficiency_grade;  // 1 best
     std::optional<double> localization_rate;     // [0, 1]
-    bool first_of_kind = false;                  // 首台(套) designation
+    bool first_of_kind = false;  // 首台(套) designation
     bool second_hand = false;
-    std::string chain_segment;      // industrial-chain segment id (data/chains), may be empty
-    std::string vendor_region;      // GB/T 2260 prefix of the vendor's site, for proximity
+    std::string chain_segment;  // industrial-chain segment id (data/chains), may be empty
+    std::string vendor_region;  // GB/T 2260 prefix of the vendor's site, for proximity
     std::string status = "active";  // active | suspended | withdrawn
     int revision = 1;
     Day last_confirmed_at = 0;  // last day the vendor confirmed the line is current
