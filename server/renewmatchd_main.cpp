@@ -1,0 +1,99 @@
+// renewmatchd: the renewmatch HTTPS service. The composition root: reads the configuration,
+// opens and migrates the database, builds the api::Service with every owner's routes plus the
+// server's own, and runs the HttpServer until SIGINT/SIGTERM.
+//
+// Exit status: 0 after a graceful shutdown; 1 when the database cannot be opened or migrated,
+// or the drain deadline passed; 2 on a configuration error (message names the setting).
+#include "api/app_context.hpp"
+#include "api/router.hpp"
+#include "api/service.hpp"
+#include "schema/database.hpp"
+#include "server/app.hpp"
+#include "server/config.hpp"
+#include "server/http_server.hpp"
+#include "server/log.hpp"
+#include "server/metrics.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <vector>
+
+namespace rs = renewmatch::server;
+
+int main(int argc, char** argv) {
+    // A log line written after the reader of stdout went away must not kill the process.
+    std::signal(SIGPIPE, SIG_IGN);
+
+    auto command_line = rs::ParseCommandLine(std::vector<std::string>(argv + 1, argv + argc));
+    if (!command_line) {
+        std::cerr << "renewmatchd: " << command_line.error().message << "\n";
+        return 2;
+    }
+    if (command_line->help) {
+        std::cout << rs::DaemonUsage();
+        return 0;
+    }
+    if (command_line->version) {
+        std::cout << "renewmatchd 0.1.0\n";
+        return 0;
+    }
+    auto config = rs::LoadConfig(*command_line, rs::EnvironmentMap());
+    if (!config) {
+        std::cerr << "renewmatchd: " << config.error().message << "\n";
+        return 2;
+    }
+
+    renewmatch::schema::DatabaseOptions db_options;
+    db_options.reader_count = config->db_readers;
+    std::string why;
+    auto db = renewmatch::schema::Database::Open(config->db_path, db_options, &why);
+    if (!db) {
+        std::cerr << "renewmatchd: cannot open database '" << config->db_path
+                  << "' (setting db): " << (why.empty() ? db.error().message() : why) << "\n";
+        return 1;
+    }
+    const int from_version = (*db)->SchemaVersion();
+    auto version = (*db)->Migrate(&why);
+    if (!version) {
+        std::cerr << "renewmatchd: migrating '" << config->db_path
+                  << "' failed: " << (why.empty() ? version.error().message() : why) << "\n";
+        return 1;
+    }
+    rs::LogEvent("info", "database ready",
+                 {{"path", config->db_path},
+                  {"fromVersion", std::to_string(from_version)},
+                  {"schemaVersion", std::to_string(*version)}});
+
+    renewmatch::api::AppContext app;
+    app.db = db->get();
+    renewmatch::api::Service service(app);
+    rs::Metrics metrics;
+    renewmatch::api::RegisterAllRoutes(service.router());
+    rs::RegisterMetricsRoute(service.router(), metrics);
+    if (config->enable_test_routes) {
+        rs::RegisterTestRoutes(service.router());
+        rs::LogEvent("warn", "test routes enabled (/_test/*); never do this in production");
+    }
+
+    // First-start administrator key: the access module (issue 3) provides the bootstrap
+    // function (contracts.md: api::BootstrapAdmin). HOOK(access): call it here when the database
+    // has no administrator key and print the key once.
+
+    rs::ServiceHandler handler(service);
+    auto server = rs::HttpServer::Create(*config, handler, metrics);
+    if (!server) {
+        std::cerr << "renewmatchd: " << server.error().message << "\n";
+        return 2;
+    }
+    const int rc = (*server)->Run();
+    if (rc != 0) {
+        // The drain deadline passed with work still running: leave without waiting for it. The
+        // database is transactional, so abandoned requests leave nothing half-written.
+        std::fflush(stdout);
+        std::_Exit(rc);
+    }
+    return 0;
+}
