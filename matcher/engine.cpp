@@ -76,10 +76,31 @@ bool RegionServed(const DemandLine& demand, const SupplyLine& supply) {
     return false;
 }
 
-bool CertificationsHeld(const DemandLine& demand, const SupplyLine& supply, Day today) {
-    const Day on = demand.need_by.value_or(today);
-    for (const std::string& required : demand.certifications_required) {
-        const std::string want = NormalizeText(required);
+// The demand's strings that filters and features compare after normalisation, normalised once
+// per query instead of once per candidate.
+struct PreparedDemand {
+    const DemandLine& line;
+    std::vector<std::string> certifications;
+    std::vector<std::string> requirement_names;
+    std::vector<std::string> requirement_texts;
+    std::vector<std::vector<std::string>> requirement_allowed;
+    explicit PreparedDemand(const DemandLine& demand) : line(demand) {
+        for (const std::string& c : demand.certifications_required) {
+            certifications.push_back(NormalizeText(c));
+        }
+        for (const Requirement& r : demand.requirements) {
+            requirement_names.push_back(NormalizeText(r.name));
+            requirement_texts.push_back(NormalizeText(r.text_equals));
+            std::vector<std::string> allowed;
+            for (const std::string& a : r.allowed_values) allowed.push_back(NormalizeText(a));
+            requirement_allowed.push_back(std::move(allowed));
+        }
+    }
+};
+
+bool CertificationsHeld(const PreparedDemand& prepared, const SupplyLine& supply, Day today) {
+    const Day on = prepared.line.need_by.value_or(today);
+    for (const std::string& want : prepared.certifications) {
         bool held = false;
         for (const Certification& cert : supply.certifications) {
             if (NormalizeText(cert.type) == want && (!cert.expires_at || *cert.expires_at >= on)) {
@@ -106,22 +127,24 @@ const Attribute* FindAttribute(const SupplyLine& supply, const std::string& norm
     return nullptr;
 }
 
-RequirementOutcome CheckRequirement(const Requirement& req,
+RequirementOutcome CheckRequirement(const PreparedDemand& prepared,
+                                    std::size_t req_idx,
                                     const SupplyLine& supply,
                                     const MatchContext& context) {
+    const Requirement& req = prepared.line.requirements[req_idx];
     RequirementOutcome out;
-    const Attribute* attribute = FindAttribute(supply, NormalizeText(req.name));
+    const Attribute* attribute = FindAttribute(supply, prepared.requirement_names[req_idx]);
     if (attribute == nullptr) return out;
     out.found = true;
     const bool numeric = req.min || req.max || req.expected;
     if (!numeric) {
         const std::string have = NormalizeText(attribute->text);
         bool ok = true;
-        if (!req.text_equals.empty()) ok = ok && have == NormalizeText(req.text_equals);
+        if (!req.text_equals.empty()) ok = ok && have == prepared.requirement_texts[req_idx];
         if (!req.allowed_values.empty()) {
             bool any = false;
-            for (const std::string& allowed : req.allowed_values) {
-                any = any || NormalizeText(allowed) == have;
+            for (const std::string& allowed : prepared.requirement_allowed[req_idx]) {
+                any = any || allowed == have;
             }
             ok = ok && any;
         }
@@ -222,16 +245,17 @@ double ClassificationValue(const DemandLine& demand,
     return best;
 }
 
-double RequirementFitValue(const DemandLine& demand,
+double RequirementFitValue(const PreparedDemand& prepared,
                            const SupplyLine& supply,
                            const MatchContext& context) {
-    if (demand.requirements.empty()) return kNeutral;
+    const std::size_t n = prepared.line.requirements.size();
+    if (n == 0) return kNeutral;
     double sum = 0;
-    for (const Requirement& req : demand.requirements) {
-        const RequirementOutcome outcome = CheckRequirement(req, supply, context);
+    for (std::size_t r = 0; r < n; ++r) {
+        const RequirementOutcome outcome = CheckRequirement(prepared, r, supply, context);
         sum += outcome.found ? outcome.fit : 0.25;
     }
-    return sum / static_cast<double>(demand.requirements.size());
+    return sum / static_cast<double>(n);
 }
 
 double PriceValue(const DemandLine& demand, const SupplyLine& supply) {
@@ -356,11 +380,15 @@ bool BetterCandidate(const Candidate& a, const Candidate& b) {
     return a.id < b.id;
 }
 
+// `ceilings[f]` is the largest value feature f can take for this query (1, or the neutral value
+// when the query side lacks the information, or the exact value when it depends on the query
+// side only); it tightens the pruning bound.
 template <class Line, class Evaluate>
 MatchResult RunQuery(const Snapshot<Line>& snapshot,
                      const QueryTerms& query,
                      std::size_t k,
                      const MatchConfig& config,
+                     const std::array<double, kFeatureCount>& ceilings,
                      Evaluate&& evaluate) {
     MatchResult result;
     result.config_version = config.version;
@@ -372,14 +400,12 @@ MatchResult RunQuery(const Snapshot<Line>& snapshot,
     std::vector<double> acc(snapshot.doc_space(), 0.0);
     std::vector<std::uint8_t> seen(snapshot.doc_space(), 0);
     std::vector<std::size_t> touched;
-    double upper = 0;
     for (const auto& [term, qw] : query.weighted) {
         const std::uint32_t df = snapshot.DocumentFrequency(term);
         if (df == 0) continue;
         const double dfd = static_cast<double>(df);
         const double idf = std::log(1.0 + (n - dfd + 0.5) / (dfd + 0.5));
         const double term_weight = qw * idf;
-        upper += term_weight * (k1 + 1);
         for (std::size_t s = 0; s < snapshot.segment_count(); ++s) {
             const Segment<Line>& segment = snapshot.segment(s);
             const std::size_t base = snapshot.segment_base(s);
@@ -419,8 +445,12 @@ MatchResult RunQuery(const Snapshot<Line>& snapshot,
         return x.doc > y.doc;
     };
     std::make_heap(heap.begin(), heap.end(), by_text);
-    double rest = 0;  // upper bound of every non-text feature's contribution (values <= 1)
-    for (std::size_t f = 1; f < kFeatureCount; ++f) rest += std::max(0.0, config.weights[f]);
+    // Text relevance is normalised by the best raw BM25 among the generated candidates.
+    const double best_raw = heap.empty() ? 0.0 : heap.front().text_raw;
+    double rest = 0;  // upper bound of every non-text feature's contribution
+    for (std::size_t f = 1; f < kFeatureCount; ++f) {
+        rest += std::max(0.0, config.weights[f]) * ceilings[f];
+    }
     const double text_weight = config.Weight(Feature::kText);
     std::vector<Candidate> top;  // a heap whose front is the worst kept candidate
     auto worst_first = [](const Candidate& x, const Candidate& y) { return BetterCandidate(x, y); };
@@ -428,7 +458,7 @@ MatchResult RunQuery(const Snapshot<Line>& snapshot,
         std::pop_heap(heap.begin(), heap.end(), by_text);
         const Ranked next = heap.back();
         heap.pop_back();
-        const double text_value = upper > 0 ? next.text_raw / upper : 0.0;
+        const double text_value = best_raw > 0 ? next.text_raw / best_raw : 0.0;
         // Bound with a small slack so floating-point rounding can never prune a true top-k line.
         const double bound = text_weight * text_value + rest + 1e-9;
         if (top.size() == k && bound < top.front().score) break;
@@ -455,6 +485,12 @@ MatchResult RunQuery(const Snapshot<Line>& snapshot,
     std::sort(top.begin(), top.end(), BetterCandidate);
     result.candidates = std::move(top);
     return result;
+}
+
+std::array<double, kFeatureCount> Ceilings(double value) {
+    std::array<double, kFeatureCount> out{};
+    out.fill(value);
+    return out;
 }
 
 QueryTerms DemandQuery(const DemandLine& demand, const MatchConfig& config) {
@@ -484,22 +520,11 @@ QueryTerms SupplyQuery(const SupplyLine& supply, const MatchConfig& config) {
     return query;
 }
 
-}  // namespace
-
-std::string_view FilterName(Filter filter) {
-    const auto i = static_cast<std::size_t>(filter);
-    return i < kFilterCount ? kFilterNames[i] : std::string_view("none");
-}
-
-std::string_view FeatureName(Feature feature) {
-    const auto i = static_cast<std::size_t>(feature);
-    return i < kFeatureCount ? kFeatureNames[i] : std::string_view("none");
-}
-
-Filter FirstFailingFilter(const DemandLine& demand,
-                          const SupplyLine& supply,
-                          const MatchConfig& config,
-                          const MatchContext& context) {
+Filter FirstFailingFilterPrepared(const PreparedDemand& prepared,
+                                  const SupplyLine& supply,
+                                  const MatchConfig& config,
+                                  const MatchContext& context) {
+    const DemandLine& demand = prepared.line;
     const Day today = context.today;
     if (supply.status != "active" || demand.status != "open") return Filter::kLineActive;
     if (supply.price_valid_until && *supply.price_valid_until < today) return Filter::kPriceValid;
@@ -525,20 +550,22 @@ Filter FirstFailingFilter(const DemandLine& demand,
         (!supply.localization_rate || *supply.localization_rate < *demand.localization_rate_min)) {
         return Filter::kLocalisationFloor;
     }
-    if (!CertificationsHeld(demand, supply, today)) return Filter::kCertifications;
-    for (const Requirement& req : demand.requirements) {
-        if (req.mandatory && !CheckRequirement(req, supply, context).met) {
+    if (!CertificationsHeld(prepared, supply, today)) return Filter::kCertifications;
+    for (std::size_t r = 0; r < demand.requirements.size(); ++r) {
+        if (demand.requirements[r].mandatory &&
+            !CheckRequirement(prepared, r, supply, context).met) {
             return Filter::kRequirements;
         }
     }
     return Filter::kCount;
 }
 
-Candidate ScorePair(const DemandLine& demand,
-                    const SupplyLine& supply,
-                    double text_value,
-                    const MatchConfig& config,
-                    const MatchContext& context) {
+Candidate ScorePairPrepared(const PreparedDemand& prepared,
+                            const SupplyLine& supply,
+                            double text_value,
+                            const MatchConfig& config,
+                            const MatchContext& context) {
+    const DemandLine& demand = prepared.line;
     Candidate candidate;
     candidate.id = supply.id;
     std::array<double, kFeatureCount> values{};
@@ -546,7 +573,7 @@ Candidate ScorePair(const DemandLine& demand,
     values[static_cast<std::size_t>(Feature::kClassification)] =
         ClassificationValue(demand, supply, context);
     values[static_cast<std::size_t>(Feature::kRequirementFit)] =
-        RequirementFitValue(demand, supply, context);
+        RequirementFitValue(prepared, supply, context);
     values[static_cast<std::size_t>(Feature::kPrice)] = PriceValue(demand, supply);
     values[static_cast<std::size_t>(Feature::kCapacity)] = CapacityValue(demand, supply);
     values[static_cast<std::size_t>(Feature::kLeadTimeSlack)] =
@@ -573,17 +600,57 @@ Candidate ScorePair(const DemandLine& demand,
     return candidate;
 }
 
+}  // namespace
+
+std::string_view FilterName(Filter filter) {
+    const auto i = static_cast<std::size_t>(filter);
+    return i < kFilterCount ? kFilterNames[i] : std::string_view("none");
+}
+
+std::string_view FeatureName(Feature feature) {
+    const auto i = static_cast<std::size_t>(feature);
+    return i < kFeatureCount ? kFeatureNames[i] : std::string_view("none");
+}
+
+Filter FirstFailingFilter(const DemandLine& demand,
+                          const SupplyLine& supply,
+                          const MatchConfig& config,
+                          const MatchContext& context) {
+    return FirstFailingFilterPrepared(PreparedDemand(demand), supply, config, context);
+}
+
+Candidate ScorePair(const DemandLine& demand,
+                    const SupplyLine& supply,
+                    double text_value,
+                    const MatchConfig& config,
+                    const MatchContext& context) {
+    return ScorePairPrepared(PreparedDemand(demand), supply, text_value, config, context);
+}
+
 MatchResult MatchDemand(const SupplySnapshot& snapshot,
                         const DemandLine& demand,
                         std::size_t k,
                         const MatchConfig& config,
                         const MatchContext& context) {
     const QueryTerms query = DemandQuery(demand, config);
-    return RunQuery(snapshot, query, k, config,
+    const PreparedDemand prepared(demand);
+    auto ceilings = Ceilings(1.0);
+    auto neutral_unless = [&](Feature f, bool known) {
+        if (!known) ceilings[static_cast<std::size_t>(f)] = kNeutral;
+    };
+    neutral_unless(Feature::kClassification, !AllClasses(demand).empty());
+    neutral_unless(Feature::kRequirementFit, !demand.requirements.empty());
+    neutral_unless(Feature::kPrice, demand.budget_amount && *demand.budget_amount > 0);
+    neutral_unless(Feature::kCapacity, demand.quantity > 0);
+    neutral_unless(Feature::kLeadTimeSlack, demand.need_by.has_value());
+    neutral_unless(Feature::kRegion, !demand.delivery_region.empty());
+    neutral_unless(Feature::kChainAffinity, context.chains != nullptr);
+    return RunQuery(snapshot, query, k, config, ceilings,
                     [&](const SupplyLine& line, double text_value, Candidate& out) {
-                        const Filter failed = FirstFailingFilter(demand, line, config, context);
+                        const Filter failed =
+                            FirstFailingFilterPrepared(prepared, line, config, context);
                         if (failed == Filter::kCount) {
-                            out = ScorePair(demand, line, text_value, config, context);
+                            out = ScorePairPrepared(prepared, line, text_value, config, context);
                         }
                         return failed;
                     });
@@ -595,7 +662,21 @@ MatchResult MatchSupply(const DemandSnapshot& snapshot,
                         const MatchConfig& config,
                         const MatchContext& context) {
     const QueryTerms query = SupplyQuery(supply, config);
-    return RunQuery(snapshot, query, k, config,
+    auto ceilings = Ceilings(1.0);
+    auto neutral_unless = [&](Feature f, bool known) {
+        if (!known) ceilings[static_cast<std::size_t>(f)] = kNeutral;
+    };
+    neutral_unless(Feature::kClassification, !AllClasses(supply).empty());
+    neutral_unless(Feature::kPrice, supply.price_amount && *supply.price_amount > 0);
+    neutral_unless(Feature::kCapacity, supply.capacity_per_month.has_value());
+    neutral_unless(Feature::kLeadTimeSlack, supply.lead_time_days.has_value());
+    neutral_unless(Feature::kRegion, !supply.vendor_region.empty());
+    neutral_unless(Feature::kChainAffinity, context.chains != nullptr);
+    // These two depend on the supply line only: their exact value is the ceiling.
+    ceilings[static_cast<std::size_t>(Feature::kEnergyLocal)] = EnergyLocalValue(supply);
+    ceilings[static_cast<std::size_t>(Feature::kFreshness)] =
+        FreshnessValue(supply, context.today, config.freshness_half_life_days);
+    return RunQuery(snapshot, query, k, config, ceilings,
                     [&](const DemandLine& line, double text_value, Candidate& out) {
                         const Filter failed = FirstFailingFilter(line, supply, config, context);
                         if (failed == Filter::kCount) {

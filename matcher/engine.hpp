@@ -14,9 +14,11 @@
 // query has a classification, the lines in its compatible classification prefix (postings at
 // `min_class_prefix` digits). A line that shares no term and no classification is never a
 // candidate (the "relevance gate"; the brute-force reference in the tests applies the same
-// gate). Candidates are visited in descending text relevance; since every other feature is at
-// most 1, score <= w_text * text + (sum of the other weights), and the visit stops as soon as
-// that bound falls below the k-th best score. The result is exactly the brute-force top-k.
+// gate). Candidates are visited in descending text relevance. Every other feature has a
+// per-query ceiling (1; the neutral value when the query side lacks the information, e.g. no
+// budget; the exact value when it depends on the query side only), so score <= w_text * text +
+// sum(w_f * ceiling_f), and the visit stops as soon as that bound falls below the k-th best
+// score. The result is exactly the brute-force top-k (weights must be >= 0).
 //
 // Complexity per query: O(P) to accumulate BM25 over the P postings of the query's terms plus
 // O(C) to heapify the C candidates, then O(E log C) for the E candidates examined before the
@@ -68,8 +70,8 @@ std::string_view FilterName(Filter filter);
 // when the information is missing on either side, so missing data neither helps nor sinks a
 // candidate relative to an average one.
 enum class Feature : std::uint8_t {
-    kText,            // BM25 (k1, b) over analysed terms, divided by the query's upper bound
-                      // sum_t qw(t) * idf(t) * (k1 + 1): 1 would be every term saturated.
+    kText,  // BM25 (k1, b) of the line for the query's analysed terms, divided by the best
+            // BM25 among this query's generated candidates: the best textual match scores 1.
     kClassification,  // shared significant digits / demand's significant digits (taxonomy LCA
                       // depth / depth when a Taxonomy is given); neutral if either has no code
     kRequirementFit,  // mean over the demand's requirements of a per-requirement fit:

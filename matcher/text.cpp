@@ -96,6 +96,25 @@ void EmitChunk(std::string_view chunk, std::vector<Term>& out) {
 }  // namespace
 
 std::string NormalizeText(std::string_view text) {
+    // Fast path: for pure ASCII, NFKC is the identity and case folding is lower-casing.
+    bool ascii = true;
+    for (char c : text) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
+    if (ascii) {
+        std::string out;
+        out.reserve(text.size());
+        bool space = false;
+        for (char c : text) {
+            if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+                space = true;
+                continue;
+            }
+            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) continue;  // STRIPCC
+            if (space && !out.empty()) out.push_back(' ');
+            space = false;
+            out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+        }
+        return out;
+    }
     utf8proc_uint8_t* mapped = nullptr;
     const auto options =
         static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT |

@@ -152,15 +152,9 @@ std::vector<Candidate> BruteForce(const std::vector<SupplyLine>& lines,
     for (const Term& t : Analyze(demand.title)) query[t.text] += 1.0;
     for (const Term& t : Analyze(demand.description))
         query[t.text] += config.description_query_weight;
-    double upper = 0;
-    for (const auto& [term, qw] : query) {
-        if (!df.contains(term)) continue;
-        const double d = df[term];
-        upper += qw * std::log(1 + (n - d + 0.5) / (d + 0.5)) * (config.bm25_k1 + 1);
-    }
     const auto demand_classes =
         ClassTerms(demand.classification, demand.additional_classifications);
-    std::vector<Candidate> out;
+    std::vector<double> texts;
     for (std::size_t i = 0; i < lines.size(); ++i) {
         double text = 0;
         for (const auto& [term, tf] : docs[i]) {
@@ -173,6 +167,13 @@ std::vector<Candidate> BruteForce(const std::vector<SupplyLine>& lines,
             const double norm = config.bm25_k1 * (1 - config.bm25_b + config.bm25_b * len / avgdl);
             text += q->second * idf * tf * (config.bm25_k1 + 1) / (tf + norm);
         }
+        texts.push_back(text);
+    }
+    // The text feature is relative to the best raw BM25 in the catalog.
+    const double best = texts.empty() ? 0.0 : *std::max_element(texts.begin(), texts.end());
+    std::vector<Candidate> out;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        const double text = texts[i];
         // Relevance gate: a shared term or a shared compatible-class prefix.
         bool gate = text > 0;
         if (!gate && !demand.classification.id.empty()) {
@@ -184,7 +185,7 @@ std::vector<Candidate> BruteForce(const std::vector<SupplyLine>& lines,
         }
         if (!gate) continue;
         if (FirstFailingFilter(demand, lines[i], config, context) != Filter::kCount) continue;
-        out.push_back(ScorePair(demand, lines[i], upper > 0 ? text / upper : 0, config, context));
+        out.push_back(ScorePair(demand, lines[i], best > 0 ? text / best : 0, config, context));
     }
     std::sort(out.begin(), out.end(), [](const Candidate& a, const Candidate& b) {
         return a.score != b.score ? a.score > b.score : a.id < b.id;
