@@ -1,4 +1,5 @@
 // RegisterAllRoutes: every owner's routes, one line each (add yours with a small edit).
+#include "api/auth.hpp"
 #include "api/health.hpp"
 #include "api/router.hpp"
 
@@ -6,6 +7,7 @@ namespace renewmatch::api {
 
 void RegisterAllRoutes(Router& router) {
     RegisterHealthRoutes(router);
+    RegisterAccessRoutes(router);
 }
 
 }  // namespace renewmatch::api
