@@ -1147,6 +1147,21 @@ boost::system::result<ParsedSpec, std::string> ParseSpecValue(std::string_view v
         return {boost::system::in_place_value, std::move(spec)};
     }
     const bool equals = op("=");
+    // "A|B" is a list of allowed values (checked first: "4轴|6轴" is not the number 4).
+    std::string t(v);
+    if (t.find('|') != std::string::npos) {
+        std::size_t start = 0;
+        while (start <= t.size()) {
+            const std::size_t end = t.find('|', start);
+            std::string item = TrimCopy(std::string_view(t).substr(
+                start, end == std::string::npos ? std::string::npos : end - start));
+            if (!item.empty()) spec.allowed_values.push_back(std::move(item));
+            if (end == std::string::npos) break;
+            start = end + 1;
+        }
+        if (spec.allowed_values.empty()) return SpecError(std::string("empty list of values"));
+        return {boost::system::in_place_value, std::move(spec)};
+    }
     if (auto n = LeadingNumber(v)) {
         std::string_view rest = SkipSpaces(n->second);
         if (rest.substr(0, 2) == ".." || (!rest.empty() && rest.front() == '~')) {
@@ -1169,21 +1184,7 @@ boost::system::result<ParsedSpec, std::string> ParseSpecValue(std::string_view v
         spec.unit = unit_of(rest);
         return {boost::system::in_place_value, std::move(spec)};
     }
-    // Text: "A|B" is a list of allowed values, anything else an exact value.
-    std::string t(v);
-    if (t.find('|') != std::string::npos) {
-        std::size_t start = 0;
-        while (start <= t.size()) {
-            const std::size_t end = t.find('|', start);
-            std::string item = TrimCopy(std::string_view(t).substr(
-                start, end == std::string::npos ? std::string::npos : end - start));
-            if (!item.empty()) spec.allowed_values.push_back(std::move(item));
-            if (end == std::string::npos) break;
-            start = end + 1;
-        }
-        if (spec.allowed_values.empty()) return SpecError(std::string("empty list of values"));
-        return {boost::system::in_place_value, std::move(spec)};
-    }
+    // Anything else is an exact text value.
     spec.text = TrimCopy(t);
     return {boost::system::in_place_value, std::move(spec)};
 }

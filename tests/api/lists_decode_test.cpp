@@ -212,7 +212,7 @@ TEST_F(ListsDecodeTest, TooManyLinesAndErrorCap) {
 TEST_F(ListsDecodeTest, SupplyAndProjectLists) {
     const char* supply = R"({"kind": "supply", "series": "cat", "title": "产品供给清单", "lines": [
       {"sku": "VMC-850", "title": "立式加工中心 VMC850", "brand": "沈阳机床", "model": "VMC850E",
-       "classification": {"id": "42636100-4"},
+       "classification": {"id": "42612000-9"},
        "attributes": [{"name": "主轴转速", "min": 8000, "max": 12000, "unit": "转/分"},
                       {"name": "数控系统", "text": "FANUC 0i-MF"}],
        "price": {"amount": 268000, "currency": "CNY", "validUntil": "2026-12-31"},
@@ -375,7 +375,7 @@ TEST_F(ListsDecodeTest, CsvSupplyWithAttributesAndCertifications) {
     const std::string csv =
         "产品编号,产品名称,品牌,规格型号,分类编码,attr:主轴转速[r/min],技术参数,单价,服务区域,"
         "认证,首台套,国产化率\n"
-        "S1,立式加工中心,沈阳机床,VMC850E,42636100-4,8000..12000,"
+        "S1,立式加工中心,沈阳机床,VMC850E,42612000-9,8000..12000,"
         "\"功率: 15 kW; 数控系统: FANUC\",268000,320000；310000,CCC:2020010101:2027/5/1、ISO9001,"
         "是,85%\n";
     auto r = DecodeCsvList(csv, CsvHeader(ListKind::kSupply), Context());
@@ -417,6 +417,10 @@ TEST(SpecSyntax, ValuesAndItems) {
     ASSERT_TRUE(v.has_value());
     EXPECT_EQ(v->expected, 3.5);
     EXPECT_EQ(v->unit, "t");
+    v = ParseSpecValue("=4轴|6轴");
+    ASSERT_TRUE(v.has_value());
+    EXPECT_EQ(v->allowed_values, (std::vector<std::string>{"4轴", "6轴"}));
+    EXPECT_FALSE(v->min.has_value());
     EXPECT_FALSE(ParseSpecValue(">= fast").has_value());
     EXPECT_FALSE(ParseSpecValue("12..3").has_value());
     EXPECT_FALSE(ParseSpecValue("").has_value());
