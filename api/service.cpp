@@ -98,7 +98,10 @@ HttpResponse Service::Handle(const HttpRequest& request,
 
     RequestContext context{request, app_, out.request_id, info.remote_address, nullptr, 0, {}, {}};
     HttpResponse response;
-    const auto [path, query] = SplitTarget(request.target());
+    // Plain variables, not a structured binding: clang 14 cannot capture those in the lambda.
+    const auto target_parts = SplitTarget(request.target());
+    const std::string_view path = target_parts.first;
+    const std::string_view query = target_parts.second;
     const Router::MatchResult match = router_.Match(request.method(), path);
     if (match.kind == Router::MatchKind::kMethodNotAllowed) {
         out.error_code = "method_not_allowed";
