@@ -1,5 +1,6 @@
 #include "server/cli.hpp"
 
+#include "api/keys_cli.hpp"
 #include "schema/backup.hpp"
 #include "schema/database.hpp"
 
@@ -88,6 +89,13 @@ int DbBackup(const Flags& flags, std::ostream& out, std::ostream& err) {
     return kOk;
 }
 
+// admin bootstrap / keys create|list|revoke: implemented by the access module (api/keys_cli.hpp).
+std::function<int(const Flags&, std::ostream&, std::ostream&)> AccessCommand(std::string what) {
+    return [what](const Flags& flags, std::ostream& out, std::ostream& err) {
+        return api::RunAccessCommand(what, flags.values, out, err);
+    };
+}
+
 // Subcommands whose implementation belongs to another module that has not landed yet. They say
 // so plainly instead of pretending to work.
 std::function<int(const Flags&, std::ostream&, std::ostream&)> NotAvailable(std::string what) {
@@ -111,31 +119,31 @@ const std::vector<Command>& Commands() {
          {"db", "to"},
          {},
          DbBackup},
-        // Access module (issue 3) provides these; until then they report unavailability.
+        // Access module (issue 3).
         {{"admin", "bootstrap"},
          "--db PATH",
          "create the first administrator organisation and key (prints the key once)",
          {"db"},
          {},
-         NotAvailable("admin bootstrap")},
+         AccessCommand("admin bootstrap")},
         {{"keys", "create"},
          "--db PATH --org ID --role ROLE",
          "create an API key for an organisation",
          {"db"},
          {"org", "role", "name"},
-         NotAvailable("keys create")},
+         AccessCommand("keys create")},
         {{"keys", "list"},
          "--db PATH [--org ID]",
          "list API keys",
          {"db"},
          {"org"},
-         NotAvailable("keys list")},
+         AccessCommand("keys list")},
         {{"keys", "revoke"},
          "--db PATH --id KEY_ID",
          "revoke an API key",
          {"db"},
          {"id"},
-         NotAvailable("keys revoke")},
+         AccessCommand("keys revoke")},
         // Matching (issue 5) provides this.
         {{"match-run"},
          "--db PATH",

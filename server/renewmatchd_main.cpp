@@ -5,6 +5,7 @@
 // Exit status: 0 after a graceful shutdown; 1 when the database cannot be opened or migrated,
 // or the drain deadline passed; 2 on a configuration error (message names the setting).
 #include "api/app_context.hpp"
+#include "api/auth.hpp"
 #include "api/router.hpp"
 #include "api/service.hpp"
 #include "schema/database.hpp"
@@ -78,9 +79,13 @@ int main(int argc, char** argv) {
         rs::LogEvent("warn", "test routes enabled (/_test/*); never do this in production");
     }
 
-    // First-start administrator key: the access module (issue 3) provides the bootstrap
-    // function (contracts.md: api::BootstrapAdmin). HOOK(access): call it here when the database
-    // has no administrator key and print the key once.
+    // Access control (issue 3): API-key authentication against the database and a per-key
+    // token bucket (api/auth.hpp). The first administrator key is made offline with
+    // `renewmatch admin bootstrap --db PATH`, which prints it once: the daemon never writes a
+    // secret into its log stream.
+    auto rate_limiter =
+        std::make_shared<renewmatch::api::TokenBucketLimiter>(renewmatch::api::RateLimitOptions{});
+    renewmatch::api::InstallAccessControl(service, **db, rate_limiter);
 
     rs::ServiceHandler handler(service);
     auto server = rs::HttpServer::Create(*config, handler, metrics);
