@@ -101,12 +101,12 @@ inline constexpr double kNeutral = 0.5;
 // Scoring weights and tuning; defaults are the shipped configuration (docs/matching.md).
 struct MatchConfig {
     // Reported with every result; bump when any default below changes.
-    std::string version = "2026-11-27.1";
+    std::string version = "2026-11-27.2";
     std::array<double, kFeatureCount> weights = {
         1.00,  // text
         0.20,  // classification
         0.20,  // requirement fit
-        0.05,  // price
+        0.20,  // price (closeness to the budget: a budget estimates the market price)
         0.05,  // capacity
         0.05,  // lead-time slack
         0.05,  // region
