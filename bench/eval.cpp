@@ -206,8 +206,8 @@ Metrics Evaluate(const EvalSet& set, const MatchConfig& config, const MatchConte
             idcg += 1.0 / std::log2(static_cast<double>(r) + 2.0);
         }
         m.recall10 += static_cast<double>(hits) / static_cast<double>(relevant.size());
-        m.recall10_capped +=
-            static_cast<double>(hits) / static_cast<double>(std::min<std::size_t>(10, relevant.size()));
+        m.recall10_capped += static_cast<double>(hits) /
+                             static_cast<double>(std::min<std::size_t>(10, relevant.size()));
         m.ndcg10 += dcg / idcg;
         m.map10 += ap / static_cast<double>(std::min<std::size_t>(10, relevant.size()));
     }
@@ -316,7 +316,9 @@ EvalSet LoadWdc(const fs::path& dir) {
 // Ali: the catalog is every record of the category; the queries are the records on the left of
 // the category's test-split pairs that have at least one positive; the correct answers are all
 // other records of the query's cluster (the ground truth is cluster-complete).
-EvalSet LoadAli(const fs::path& path, const fs::path& test_pairs, const std::string& name,
+EvalSet LoadAli(const fs::path& path,
+                const fs::path& test_pairs,
+                const std::string& name,
                 std::string floor) {
     EvalSet set;
     set.name = name;
@@ -383,7 +385,7 @@ EvalSet LoadAli(const fs::path& path, const fs::path& test_pairs, const std::str
 
 int main(int argc, char** argv) {
     fs::path root = "../shared/data/eval";
-    std::string only;  // --sets=Abt-Buy,WDC-Block (prefix match); default all
+    std::string only;    // --sets=Abt-Buy,WDC-Block (prefix match); default all
     MatchConfig config;  // the shipped defaults, identical for every set
     bool custom = false;
     for (int i = 1; i < argc; ++i) {

@@ -96,6 +96,22 @@ struct PreparedDemand {
             requirement_allowed.push_back(std::move(allowed));
         }
     }
+    // Per-candidate memo of the supply line's normalised attribute names and texts: filters and
+    // features look attributes up once per requirement, and the query evaluates one candidate
+    // at a time (a PreparedDemand is owned by one query, so this needs no synchronisation).
+    mutable const SupplyLine* attributes_of = nullptr;
+    mutable std::vector<std::string> attribute_names;
+    mutable std::vector<std::string> attribute_texts;
+    void NormaliseAttributes(const SupplyLine& supply) const {
+        if (attributes_of == &supply) return;
+        attributes_of = &supply;
+        attribute_names.clear();
+        attribute_texts.clear();
+        for (const Attribute& a : supply.attributes) {
+            attribute_names.push_back(NormalizeText(a.name));
+            attribute_texts.push_back(NormalizeText(a.text));
+        }
+    }
 };
 
 bool CertificationsHeld(const PreparedDemand& prepared, const SupplyLine& supply, Day today) {
@@ -120,11 +136,15 @@ struct RequirementOutcome {
     double fit = 0;  // [0, 1], see Feature::kRequirementFit
 };
 
-const Attribute* FindAttribute(const SupplyLine& supply, const std::string& normalised_name) {
-    for (const Attribute& attribute : supply.attributes) {
-        if (NormalizeText(attribute.name) == normalised_name) return &attribute;
+// Index of the supply attribute whose normalised name equals `normalised_name`, or npos.
+std::size_t FindAttribute(const PreparedDemand& prepared,
+                          const SupplyLine& supply,
+                          const std::string& normalised_name) {
+    prepared.NormaliseAttributes(supply);
+    for (std::size_t i = 0; i < prepared.attribute_names.size(); ++i) {
+        if (prepared.attribute_names[i] == normalised_name) return i;
     }
-    return nullptr;
+    return std::string::npos;
 }
 
 RequirementOutcome CheckRequirement(const PreparedDemand& prepared,
@@ -133,12 +153,14 @@ RequirementOutcome CheckRequirement(const PreparedDemand& prepared,
                                     const MatchContext& context) {
     const Requirement& req = prepared.line.requirements[req_idx];
     RequirementOutcome out;
-    const Attribute* attribute = FindAttribute(supply, prepared.requirement_names[req_idx]);
-    if (attribute == nullptr) return out;
+    const std::size_t attribute_idx =
+        FindAttribute(prepared, supply, prepared.requirement_names[req_idx]);
+    if (attribute_idx == std::string::npos) return out;
+    const Attribute* attribute = &supply.attributes[attribute_idx];
     out.found = true;
     const bool numeric = req.min || req.max || req.expected;
     if (!numeric) {
-        const std::string have = NormalizeText(attribute->text);
+        const std::string& have = prepared.attribute_texts[attribute_idx];
         bool ok = true;
         if (!req.text_equals.empty()) ok = ok && have == prepared.requirement_texts[req_idx];
         if (!req.allowed_values.empty()) {

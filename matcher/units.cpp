@@ -164,6 +164,18 @@ std::string UnitSystem::Canonical(std::string_view unit) const {
     if (const Alias* alias = FindAlias(unit)) return std::string(alias->udunits);
     std::string spelled(unit);
     {
+        // Fast path: spellings seen before are answered under a shared lock.
+        std::shared_lock lock(mutex_);
+        auto it = known_.find(spelled);
+        if (it != known_.end()) {
+            if (it->second) return spelled;
+            lock.unlock();
+            if (const Alias* alias = FindAlias(AsciiLower(unit)))
+                return std::string(alias->udunits);
+            return spelled;
+        }
+    }
+    {
         std::unique_lock lock(mutex_);
         auto it = known_.find(spelled);
         bool parses = false;
@@ -184,6 +196,11 @@ std::string UnitSystem::Canonical(std::string_view unit) const {
 bool UnitSystem::Known(std::string_view unit) const {
     if (unit.empty()) return true;  // dimensionless
     const std::string canonical = Canonical(unit);
+    {
+        std::shared_lock lock(mutex_);
+        auto it = known_.find(canonical);
+        if (it != known_.end()) return it->second;
+    }
     std::unique_lock lock(mutex_);
     auto it = known_.find(canonical);
     if (it != known_.end()) return it->second;
