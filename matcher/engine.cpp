@@ -47,19 +47,37 @@ std::vector<const Classification*> AllClasses(const Line& line) {
     return out;
 }
 
-bool ClassificationCompatible(const DemandLine& demand,
-                              const SupplyLine& supply,
-                              std::size_t min_prefix) {
-    const auto demand_classes = AllClasses(demand);
-    if (demand_classes.empty()) return true;
-    for (const Classification* d : demand_classes) {
-        const std::string ds = SignificantClassPrefix(d->id);
-        for (const Classification* s : AllClasses(supply)) {
-            if (s->scheme != d->scheme) continue;
-            const std::string ss = SignificantClassPrefix(s->id);
+// SignificantClassPrefix without allocating: writes into `buffer` (codes have <= 8 digits).
+std::string_view SignificantInto(std::string_view code, std::array<char, 16>& buffer) {
+    std::size_t n = 0;
+    for (char c : code) {
+        if (c == '-') break;
+        if (c >= '0' && c <= '9' && n < buffer.size()) buffer[n++] = c;
+    }
+    while (n > 2 && buffer[n - 1] == '0') --n;
+    return std::string_view(buffer.data(), n);
+}
+
+// The classification filter with the demand's significant prefixes precomputed.
+bool ClassificationCompatiblePrepared(
+    const std::vector<std::pair<std::string, std::string>>& demand_prefixes,
+    const SupplyLine& supply,
+    std::size_t min_prefix) {
+    if (demand_prefixes.empty()) return true;
+    std::array<char, 16> buffer{};
+    auto check = [&](const Classification& s) {
+        if (s.id.empty()) return false;
+        const std::string_view ss = SignificantInto(s.id, buffer);
+        for (const auto& [scheme, ds] : demand_prefixes) {
+            if (s.scheme != scheme) continue;
             const std::size_t needed = std::min({min_prefix, ds.size(), ss.size()});
             if (needed > 0 && CommonPrefix(ds, ss) >= needed) return true;
         }
+        return false;
+    };
+    if (check(supply.classification)) return true;
+    for (const Classification& c : supply.additional_classifications) {
+        if (check(c)) return true;
     }
     return false;
 }
@@ -84,7 +102,11 @@ struct PreparedDemand {
     std::vector<std::string> requirement_names;
     std::vector<std::string> requirement_texts;
     std::vector<std::vector<std::string>> requirement_allowed;
+    std::vector<std::pair<std::string, std::string>> class_prefixes;  // (scheme, significant)
     explicit PreparedDemand(const DemandLine& demand) : line(demand) {
+        for (const Classification* c : AllClasses(demand)) {
+            class_prefixes.emplace_back(c->scheme, SignificantClassPrefix(c->id));
+        }
         for (const std::string& c : demand.certifications_required) {
             certifications.push_back(NormalizeText(c));
         }
@@ -553,7 +575,8 @@ Filter FirstFailingFilterPrepared(const PreparedDemand& prepared,
     if (demand.response_deadline && *demand.response_deadline < today) {
         return Filter::kResponseOpen;
     }
-    if (!ClassificationCompatible(demand, supply, config.min_class_prefix)) {
+    if (!ClassificationCompatiblePrepared(prepared.class_prefixes, supply,
+                                          config.min_class_prefix)) {
         return Filter::kClassification;
     }
     if (supply.second_hand && !demand.second_hand_allowed) return Filter::kSecondHand;
