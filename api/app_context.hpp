@@ -21,6 +21,9 @@ class Database;
 
 namespace renewmatch::api {
 
+class ReferenceData;  // api/reference.hpp (lists)
+class UnitChecker;    // api/units.hpp (lists)
+
 struct AppContext {
     // The database; null only in tests of routes that do not touch it (/readyz then says so).
     schema::Database* db = nullptr;
@@ -33,6 +36,12 @@ struct AppContext {
     std::int64_t NowMs() const;
 
     // ---- members added by other owners below this line ----
+
+    // lists (issue 4): CPV/HS/UN-CEFACT tables and the unit checker for uploaded lists (it
+    // should wrap the same matcher::UnitSystem the matcher uses: UDUNITS has one parser). Null:
+    // ReferenceData::Embedded() and a process-wide UnitCatalog.
+    const ReferenceData* reference_data = nullptr;
+    const UnitChecker* units = nullptr;
 };
 
 }  // namespace renewmatch::api

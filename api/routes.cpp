@@ -1,6 +1,7 @@
 // RegisterAllRoutes: every owner's routes, one line each (add yours with a small edit).
 #include "api/auth.hpp"
 #include "api/health.hpp"
+#include "api/lists.hpp"
 #include "api/router.hpp"
 
 namespace renewmatch::api {
@@ -8,6 +9,7 @@ namespace renewmatch::api {
 void RegisterAllRoutes(Router& router) {
     RegisterHealthRoutes(router);
     RegisterAccessRoutes(router);
+    RegisterListRoutes(router);
 }
 
 }  // namespace renewmatch::api

@@ -1,0 +1,478 @@
+#include "api/lists.hpp"
+
+#include "api/audit.hpp"
+#include "api/http.hpp"
+#include "api/json.hpp"
+#include "api/lists_decode.hpp"
+#include "api/orgs_reference.hpp"
+#include "api/reference.hpp"
+#include "api/response.hpp"
+#include "api/router.hpp"
+#include "api/units.hpp"
+#include "matcher/dates.hpp"
+#include "matcher/units.hpp"
+#include "schema/database.hpp"
+#include "schema/list_store.hpp"
+#include "schema/org_store.hpp"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+
+namespace renewmatch::api {
+namespace {
+
+// ---- canonical line JSON (stored as `body`, returned by reads) ---------------------------------
+
+void WriteDate(JsonWriter& w, std::string_view key, const std::optional<matcher::Day>& day) {
+    if (day) w.Field(key, matcher::FormatIsoDay(*day));
+}
+void WriteNumber(JsonWriter& w, std::string_view key, const std::optional<double>& v) {
+    if (v) w.Field(key, *v);
+}
+void WriteInt(JsonWriter& w, std::string_view key, const std::optional<int>& v) {
+    if (v) w.Field(key, static_cast<std::int64_t>(*v));
+}
+void WriteStrings(JsonWriter& w, std::string_view key, const std::vector<std::string>& values) {
+    if (values.empty()) return;
+    w.Key(key).StartArray();
+    for (const auto& v : values) w.String(v);
+    w.EndArray();
+}
+void WriteClassification(JsonWriter& w, const matcher::Classification& c) {
+    w.StartObject().Field("scheme", c.scheme).Field("id", c.id).EndObject();
+}
+void WriteClassifications(JsonWriter& w,
+                          const matcher::Classification& main,
+                          const std::vector<matcher::Classification>& extra) {
+    w.Key("classification");
+    WriteClassification(w, main);
+    if (extra.empty()) return;
+    w.Key("additionalClassifications").StartArray();
+    for (const auto& c : extra) WriteClassification(w, c);
+    w.EndArray();
+}
+
+std::string_view VisibilityName(matcher::BudgetVisibility v) {
+    switch (v) {
+        case matcher::BudgetVisibility::kPublic:
+            return "public";
+        case matcher::BudgetVisibility::kRange:
+            return "range";
+        case matcher::BudgetVisibility::kHidden:
+            return "hidden";
+    }
+    return "public";
+}
+
+std::string DemandBody(const matcher::DemandLine& d) {
+    JsonWriter w;
+    w.StartObject().Field("ref", d.ref).Field("title", d.title);
+    if (!d.description.empty()) w.Field("description", d.description);
+    WriteClassifications(w, d.classification, d.additional_classifications);
+    w.Field("quantity", d.quantity);
+    w.Key("unit").StartObject().Field("code", d.quantity_unit).EndObject();
+    if (d.budget_amount) {
+        w.Key("budget").StartObject().Field("amount", *d.budget_amount);
+        w.Field("currency", d.budget_currency);
+        w.Field("visibility", VisibilityName(d.budget_visibility)).EndObject();
+    }
+    w.Key("deliveryAddress").StartObject().Field("region", d.delivery_region);
+    WriteNumber(w, "lat", d.delivery_lat);
+    WriteNumber(w, "lon", d.delivery_lon);
+    w.EndObject();
+    WriteDate(w, "deliveryDate", d.need_by);
+    WriteDate(w, "responseDeadline", d.response_deadline);
+    if (!d.requirements.empty()) {
+        w.Key("requirements").StartArray();
+        for (const auto& q : d.requirements) {
+            w.StartObject().Field("name", q.name);
+            WriteNumber(w, "min", q.min);
+            WriteNumber(w, "max", q.max);
+            WriteNumber(w, "expected", q.expected);
+            if (!q.unit.empty()) w.Field("unit", q.unit);
+            WriteStrings(w, "values", q.allowed_values);
+            if (!q.text_equals.empty()) w.Field("equals", q.text_equals);
+            w.Field("mandatory", q.mandatory).EndObject();
+        }
+        w.EndArray();
+    }
+    WriteStrings(w, "certificationsRequired", d.certifications_required);
+    WriteInt(w, "energyEfficiencyMin", d.energy_efficiency_min);
+    WriteNumber(w, "localizationRateMin", d.localization_rate_min);
+    w.Field("secondHandAllowed", d.second_hand_allowed);
+    if (!d.replaces.empty()) {
+        w.Key("replaces").StartArray();
+        for (const auto& r : d.replaces) {
+            w.StartObject().Field("asset", r.asset);
+            WriteInt(w, "yearsInService", r.years_in_service);
+            w.EndObject();
+        }
+        w.EndArray();
+    }
+    if (!d.chain_segment.empty()) w.Field("chainSegment", d.chain_segment);
+    w.Field("status", d.status).EndObject();
+    return w.Take();
+}
+
+std::string SupplyBody(const matcher::SupplyLine& s) {
+    JsonWriter w;
+    w.StartObject().Field("sku", s.sku).Field("title", s.title);
+    if (!s.description.empty()) w.Field("description", s.description);
+    if (!s.brand.empty()) w.Field("brand", s.brand);
+    if (!s.model.empty()) w.Field("model", s.model);
+    WriteClassifications(w, s.classification, s.additional_classifications);
+    if (!s.attributes.empty()) {
+        w.Key("attributes").StartArray();
+        for (const auto& a : s.attributes) {
+            w.StartObject().Field("name", a.name);
+            WriteNumber(w, "value", a.value);
+            WriteNumber(w, "min", a.min);
+            WriteNumber(w, "max", a.max);
+            if (!a.unit.empty()) w.Field("unit", a.unit);
+            if (!a.text.empty()) w.Field("text", a.text);
+            w.EndObject();
+        }
+        w.EndArray();
+    }
+    if (s.price_amount) {
+        w.Key("price").StartObject().Field("amount", *s.price_amount);
+        w.Field("currency", s.price_currency);
+        WriteDate(w, "validUntil", s.price_valid_until);
+        w.EndObject();
+    }
+    w.Field("minOrderQty", s.min_order_qty);
+    WriteNumber(w, "capacityPerMonth", s.capacity_per_month);
+    WriteInt(w, "leadTimeDays", s.lead_time_days);
+    WriteStrings(w, "serviceAreas", s.service_areas);
+    WriteStrings(w, "excludedAreas", s.excluded_areas);
+    if (!s.certifications.empty()) {
+        w.Key("certifications").StartArray();
+        for (const auto& c : s.certifications) {
+            w.StartObject().Field("type", c.type);
+            if (!c.number.empty()) w.Field("number", c.number);
+            WriteDate(w, "expiresAt", c.expires_at);
+            w.EndObject();
+        }
+        w.EndArray();
+    }
+    WriteInt(w, "energyEfficiencyGrade", s.energy_efficiency_grade);
+    WriteNumber(w, "localizationRate", s.localization_rate);
+    w.Field("firstOfKind", s.first_of_kind).Field("secondHand", s.second_hand);
+    if (!s.chain_segment.empty()) w.Field("chainSegment", s.chain_segment);
+    if (!s.vendor_region.empty()) w.Field("vendorRegion", s.vendor_region);
+    w.Field("status", s.status);
+    if (s.last_confirmed_at != 0)
+        w.Field("lastConfirmedAt", matcher::FormatIsoDay(s.last_confirmed_at));
+    w.EndObject();
+    return w.Take();
+}
+
+std::string ProjectBody(const matcher::Project& p) {
+    JsonWriter w;
+    w.StartObject().Field("ref", p.ref).Field("name", p.name);
+    if (!p.type.empty()) w.Field("type", p.type);
+    if (!p.sector.empty()) w.Field("sector", p.sector);
+    if (!p.region.empty()) w.Field("region", p.region);
+    if (!p.filing_code.empty()) w.Field("filingCode", p.filing_code);
+    w.Field("stage", p.stage);
+    WriteNumber(w, "progressPct", p.progress_pct);
+    WriteDate(w, "startDate", p.start_date);
+    WriteDate(w, "plannedCompletion", p.planned_completion);
+    WriteNumber(w, "totalInvestment", p.total_investment);
+    WriteNumber(w, "equipmentInvestment", p.equipment_investment);
+    WriteStrings(w, "demandRefs", p.demand_refs);
+    w.Field("status", p.status).EndObject();
+    return w.Take();
+}
+
+// ---- helpers -------------------------------------------------------------------------------
+
+std::string Sha256Hex(std::initializer_list<std::string_view> parts) {
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    bool ok = ctx && EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) == 1;
+    for (auto part : parts) {
+        // Length-prefixed, so ("ab","c") and ("a","bc") differ.
+        const std::string len = std::to_string(part.size()) + ":";
+        ok = ok && EVP_DigestUpdate(ctx.get(), len.data(), len.size()) == 1;
+        ok = ok && EVP_DigestUpdate(ctx.get(), part.data(), part.size()) == 1;
+    }
+    ok = ok && EVP_DigestFinal_ex(ctx.get(), digest, &length) == 1;
+    RENEWMATCH_CHECK(ok, "SHA-256 via OpenSSL EVP cannot fail on valid input");
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned i = 0; i < length; ++i) {
+        out += kHex[digest[i] >> 4];
+        out += kHex[digest[i] & 15];
+    }
+    return out;
+}
+
+// The unit checker for uploads when the composition root did not wire one: a process-wide
+// UnitCatalog over a process-wide UnitSystem (loaded once).
+const UnitChecker* DefaultUnits() {
+    static const std::unique_ptr<matcher::UnitSystem> units = [] {
+        std::string error;
+        return matcher::UnitSystem::Load(&error);
+    }();
+    static const std::unique_ptr<UnitCatalog> catalog =
+        units ? std::make_unique<UnitCatalog>(*units) : nullptr;
+    return catalog.get();
+}
+
+bool MayPublish(Role role, ListKind kind) {
+    switch (role) {
+        case Role::kAdmin:
+            return true;
+        case Role::kBuyer:
+            return kind == ListKind::kDemand || kind == ListKind::kProject;
+        case Role::kSupplier:
+            return kind == ListKind::kSupply;
+        case Role::kJob:
+            return false;
+    }
+    return false;
+}
+
+void WriteRefs(JsonWriter& w, std::string_view key, const std::vector<std::string>& refs) {
+    w.Key(key).StartArray();
+    for (const auto& r : refs) w.String(r);
+    w.EndArray();
+}
+
+std::string PublishResponse(const schema::ListRecord& list,
+                            const schema::PublishResult* result,
+                            bool duplicate) {
+    JsonWriter w;
+    w.StartObject().Key("list").StartObject();
+    w.Field("id", list.id).Field("kind", list.kind).Field("series", list.series);
+    w.Field("version", list.version).Field("title", list.title).Field("period", list.period);
+    w.Field("status", list.status).Field("publisherId", list.org_id);
+    w.Field("lineCount", list.line_count);
+    w.Field("publishedAt", FormatTimestampMs(list.published_at_ms));
+    w.Field("sourceFormat", list.source_format);
+    if (!list.source_encoding.empty()) w.Field("sourceEncoding", list.source_encoding);
+    w.Key("counts").StartObject().Field("added", list.added).Field("changed", list.changed);
+    w.Field("unchanged", list.unchanged).Field("withdrawn", list.withdrawn).EndObject();
+    w.EndObject();
+    static const std::vector<std::string> kNone;
+    WriteRefs(w, "added", result ? result->added : kNone);
+    WriteRefs(w, "changed", result ? result->changed : kNone);
+    WriteRefs(w, "unchanged", result ? result->unchanged : kNone);
+    WriteRefs(w, "withdrawn", result ? result->withdrawn : kNone);
+    w.Field("duplicate", duplicate).EndObject();
+    return w.Take();
+}
+
+HttpResponse Replay(int status, std::string body) {
+    HttpResponse response = JsonResponse(static_cast<unsigned>(status), std::move(body));
+    response.set("Idempotent-Replayed", "true");
+    return response;
+}
+
+ApiError Forbidden(std::string message) {
+    return ApiError::Make(Errc::kForbidden, std::move(message), "forbidden");
+}
+
+Reply PostList(RequestContext& ctx, const ListRouteOptions& options) {
+    if (ctx.app.db == nullptr) return ApiError::Make(Errc::kUnavailable, "no database");
+    const Principal& principal = *ctx.principal;
+    const auto& request = ctx.request;
+
+    std::string content_type(request[http::field::content_type]);
+    std::transform(content_type.begin(), content_type.end(), content_type.begin(), [](char c) {
+        return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    });
+    const std::string media = content_type.substr(0, content_type.find(';'));
+    const bool is_csv = media == "text/csv";
+    if (!is_csv && media != "application/json") {
+        return ApiError::Make(Errc::kUnsupportedMediaType,
+                              "publish a list as application/json or text/csv",
+                              "unsupported_media_type");
+    }
+
+    // ---- decode and validate the whole list (no database access) ----
+    DecodeContext decode;
+    decode.reference = ctx.app.reference_data != nullptr ? ctx.app.reference_data
+                                                         : ReferenceData::Embedded().get();
+    decode.units = ctx.app.units != nullptr ? ctx.app.units : DefaultUnits();
+    if (decode.units == nullptr) {
+        return ApiError::Make(Errc::kUnavailable, "the UDUNITS-2 unit database is not available");
+    }
+    const auto regions = ReferenceCodes::Embedded();
+    decode.normalize_region = [&](std::string_view code) { return regions->NormalizeRegion(code); };
+    decode.sector_exists = [&](std::string_view code) {
+        return regions->FindSector(code) != nullptr;
+    };
+    decode.limits.max_lines = options.max_lines;
+
+    ApiResult<DecodedList> decoded = ApiError{};
+    if (is_csv) {
+        ListHeader header;
+        const auto kind = ParseListKind(ctx.query.Get("kind").value_or(""));
+        std::vector<ErrorDetail> problems;
+        if (!kind) {
+            problems.push_back({std::nullopt, "kind", "required",
+                                "query parameter 'kind' must be demand, supply or project"});
+        } else {
+            header.kind = *kind;
+        }
+        header.series = std::string(ctx.query.Get("series").value_or(""));
+        header.title = std::string(ctx.query.Get("title").value_or(""));
+        header.period = std::string(ctx.query.Get("period").value_or(""));
+        if (auto p = ctx.query.Get("publisherId")) {
+            std::int64_t id = 0;
+            const auto* end = p->data() + p->size();
+            if (std::from_chars(p->data(), end, id).ptr != end || id <= 0) {
+                problems.push_back({std::nullopt, "publisherId", "wrong_type",
+                                    "query parameter 'publisherId' must be a positive integer"});
+            } else {
+                header.publisher_id = id;
+            }
+        }
+        if (!problems.empty()) {
+            ApiError e =
+                ApiError::Make(Errc::kInvalidArgument, "bad list parameters", "invalid_list");
+            e.details = std::move(problems);
+            return e;
+        }
+        decoded = DecodeCsvList(request.body(), header, decode);
+    } else {
+        decoded = DecodeJsonList(request.body(), decode);
+    }
+    if (!decoded) return decoded.error();
+    DecodedList& list = *decoded;
+
+    // ---- who publishes ----
+    if (!MayPublish(principal.role, list.header.kind)) {
+        return Forbidden("this key's role may not publish " +
+                         std::string(ListKindName(list.header.kind)) + " lists");
+    }
+    const std::int64_t publisher = list.header.publisher_id.value_or(principal.org_id);
+
+    const std::string kind_name(ListKindName(list.header.kind));
+    const std::string digest =
+        Sha256Hex({kind_name, list.header.series, list.header.title, list.header.period,
+                   std::to_string(publisher), is_csv ? "csv" : "json", request.body()});
+    const std::string idempotency_key(request["Idempotency-Key"]);
+    if (idempotency_key.size() > 200) {
+        return ApiError::Make(Errc::kInvalidArgument,
+                              "Idempotency-Key is longer than 200 characters",
+                              "invalid_idempotency_key");
+    }
+
+    schema::PublishRequest rq;
+    rq.org_id = publisher;
+    rq.kind = kind_name;
+    rq.series = list.header.series;
+    rq.title = list.header.title;
+    rq.period = list.header.period;
+    rq.digest = digest;
+    rq.source_format = is_csv ? "csv" : "json";
+    rq.source_encoding = list.source_encoding;
+    rq.now_ms = ctx.now_ms;
+    rq.key_id = principal.key_id;
+    rq.request_id = ctx.request_id;
+    rq.bodies.reserve(list.line_count());
+    for (const auto& d : list.demands) rq.bodies.push_back(DemandBody(d));
+    for (const auto& s : list.supply) rq.bodies.push_back(SupplyBody(s));
+    for (const auto& p : list.projects) rq.bodies.push_back(ProjectBody(p));
+    rq.demands = &list.demands;
+    rq.supply = &list.supply;
+    rq.projects = &list.projects;
+
+    struct Outcome {
+        int status = 201;
+        std::string body;
+        bool replayed = false;
+    };
+    std::optional<ApiError> refusal;
+    auto written = ctx.app.db->Write([&](schema::Connection& c) -> Result<Outcome> {
+        if (!idempotency_key.empty()) {
+            auto seen = schema::FindIdempotencyKey(c, principal.org_id, idempotency_key);
+            if (!seen) return seen.error();
+            if (*seen) {
+                if ((*seen)->request_digest != digest) {
+                    refusal = ApiError::Make(
+                        Errc::kConflict, "Idempotency-Key was already used for a different request",
+                        "idempotency_key_reused");
+                    return Errc::kConflict;
+                }
+                return Outcome{(*seen)->status_code, (*seen)->response_body, true};
+            }
+        }
+        if (publisher != principal.org_id) {
+            bool allowed = principal.role == Role::kAdmin;
+            if (!allowed) {
+                auto own = schema::FindOrg(c, principal.org_id);
+                if (!own) return own.error();
+                allowed = *own && (*own)->kind == "regulator";
+            }
+            if (!allowed) {
+                refusal = Forbidden(
+                    "only an administrator or regulator may publish for another "
+                    "organisation (publisherId)");
+                return Errc::kForbidden;
+            }
+        }
+        auto org = schema::FindOrg(c, publisher);
+        if (!org) return org.error();
+        if (!*org) {
+            refusal = ApiError::Make(Errc::kInvalidArgument, "no such publisher organisation",
+                                     "invalid_list");
+            refusal->details.push_back(
+                {std::nullopt, is_csv ? "publisherId" : "/publisherId", "unknown_org",
+                 "organisation " + std::to_string(publisher) + " does not exist"});
+            return Errc::kInvalidArgument;
+        }
+        Outcome outcome;
+        auto current = schema::FindCurrentList(c, publisher, kind_name, list.header.series);
+        if (!current) return current.error();
+        if (*current && (*current)->digest == digest) {
+            outcome.status = 200;
+            outcome.body = PublishResponse(**current, nullptr, true);
+        } else {
+            auto published = schema::PublishList(c, rq);
+            if (!published) return published.error();
+            outcome.body = PublishResponse(published->list, &*published, false);
+            auto audit = RecordAudit(c, ctx, "list.publish", "list",
+                                     std::to_string(published->list.id), publisher,
+                                     kind_name + " " + list.header.series + " v" +
+                                         std::to_string(published->list.version));
+            if (!audit) return audit.error();
+        }
+        if (!idempotency_key.empty()) {
+            auto saved = schema::SaveIdempotencyKey(
+                c, principal.org_id, idempotency_key,
+                schema::IdempotencyRecord{digest, outcome.status, outcome.body}, ctx.now_ms);
+            if (!saved) return saved.error();
+        }
+        return outcome;
+    });
+    if (!written) {
+        if (refusal) return *refusal;
+        return ToApiError(written.error(), "the list could not be stored");
+    }
+    if (written->replayed) return Replay(written->status, std::move(written->body));
+    return JsonResponse(static_cast<unsigned>(written->status), std::move(written->body));
+}
+
+}  // namespace
+
+void RegisterListRoutes(Router& router, const ListRouteOptions& options) {
+    router.Add(
+        http::verb::post, "/v1/lists",
+        [options](RequestContext& ctx) { return PostList(ctx, options); },
+        RouteOptions::Authenticated("lists.publish", {Role::kBuyer, Role::kSupplier},
+                                    options.body_limit));
+}
+
+}  // namespace renewmatch::api

@@ -1,0 +1,581 @@
+#include "schema/list_store.hpp"
+
+#include "schema/statement.hpp"
+
+#include <algorithm>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+namespace renewmatch::schema {
+namespace {
+
+#define RM_LIST_TRY(expr)                      \
+    do {                                       \
+        if (auto rm_try_ = (expr); !rm_try_) { \
+            return rm_try_.error();            \
+        }                                      \
+    } while (0)
+
+// "INSERT INTO t (id, c1, ...) VALUES (?1, ?2, ...) ON CONFLICT (id) DO UPDATE SET c1 =
+// excluded.c1, ..." — one statement for both a new line (id NULL) and a new revision (id set).
+// created_at is never overwritten.
+std::string UpsertSql(std::string_view table, std::initializer_list<std::string_view> columns) {
+    std::string sql = "INSERT INTO " + std::string(table) + " (id";
+    for (auto c : columns) sql += ", " + std::string(c);
+    sql += ") VALUES (?1";
+    for (std::size_t i = 0; i < columns.size(); ++i) sql += ", ?" + std::to_string(i + 2);
+    sql += ") ON CONFLICT (id) DO UPDATE SET ";
+    bool first = true;
+    for (auto c : columns) {
+        if (c == "created_at") continue;
+        if (!first) sql += ", ";
+        sql += std::string(c) + " = excluded." + std::string(c);
+        first = false;
+    }
+    return sql;
+}
+
+const std::string& DemandUpsertSql() {
+    static const std::string sql = UpsertSql("demand_lines", {"org_id",
+                                                              "series",
+                                                              "ref",
+                                                              "list_id",
+                                                              "status",
+                                                              "revision",
+                                                              "title",
+                                                              "classification_scheme",
+                                                              "classification_id",
+                                                              "quantity",
+                                                              "quantity_unit",
+                                                              "budget_amount",
+                                                              "budget_currency",
+                                                              "budget_visibility",
+                                                              "delivery_region",
+                                                              "delivery_lat",
+                                                              "delivery_lon",
+                                                              "need_by",
+                                                              "response_deadline",
+                                                              "energy_efficiency_min",
+                                                              "localization_rate_min",
+                                                              "second_hand_allowed",
+                                                              "chain_segment",
+                                                              "body",
+                                                              "created_at",
+                                                              "updated_at"});
+    return sql;
+}
+
+const std::string& SupplyUpsertSql() {
+    static const std::string sql = UpsertSql("supply_lines", {"org_id",
+                                                              "series",
+                                                              "sku",
+                                                              "list_id",
+                                                              "status",
+                                                              "revision",
+                                                              "title",
+                                                              "brand",
+                                                              "model",
+                                                              "classification_scheme",
+                                                              "classification_id",
+                                                              "price_amount",
+                                                              "price_currency",
+                                                              "price_valid_until",
+                                                              "min_order_qty",
+                                                              "capacity_per_month",
+                                                              "lead_time_days",
+                                                              "energy_efficiency_grade",
+                                                              "localization_rate",
+                                                              "first_of_kind",
+                                                              "second_hand",
+                                                              "chain_segment",
+                                                              "vendor_region",
+                                                              "last_confirmed_at",
+                                                              "body",
+                                                              "created_at",
+                                                              "updated_at"});
+    return sql;
+}
+
+const std::string& ProjectUpsertSql() {
+    static const std::string sql = UpsertSql("projects", {"org_id",
+                                                          "series",
+                                                          "ref",
+                                                          "list_id",
+                                                          "status",
+                                                          "revision",
+                                                          "name",
+                                                          "type",
+                                                          "sector",
+                                                          "region",
+                                                          "filing_code",
+                                                          "stage",
+                                                          "progress_pct",
+                                                          "start_date",
+                                                          "planned_completion",
+                                                          "total_investment",
+                                                          "equipment_investment",
+                                                          "body",
+                                                          "created_at",
+                                                          "updated_at"});
+    return sql;
+}
+
+std::string_view VisibilityName(matcher::BudgetVisibility v) {
+    switch (v) {
+        case matcher::BudgetVisibility::kPublic:
+            return "public";
+        case matcher::BudgetVisibility::kRange:
+            return "range";
+        case matcher::BudgetVisibility::kHidden:
+            return "hidden";
+    }
+    return "public";
+}
+
+std::string JsonStringArray(const std::vector<std::string>& values) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        if (i > 0) out += ",";
+        out += '"';
+        for (char c : values[i]) {
+            const auto u = static_cast<unsigned char>(c);
+            if (c == '"' || c == '\\') {
+                out += '\\';
+                out += c;
+            } else if (u < 0x20) {
+                static constexpr char kHex[] = "0123456789abcdef";
+                out += "\\u00";
+                out += kHex[u >> 4];
+                out += kHex[u & 15];
+            } else {
+                out += c;
+            }
+        }
+        out += '"';
+    }
+    return out + "]";
+}
+
+struct Existing {
+    std::int64_t id = 0;
+    std::string body;
+    std::string status;
+    std::int64_t revision = 0;
+};
+
+struct Target {
+    std::string_view entity;  // demand | supply | project
+    std::string_view table;
+    std::string_view ref_column;
+};
+
+Target TargetFor(std::string_view kind) {
+    if (kind == "supply") return {"supply", "supply_lines", "sku"};
+    if (kind == "project") return {"project", "projects", "ref"};
+    return {"demand", "demand_lines", "ref"};
+}
+
+Result<void> DeleteChildren(Connection& c, std::string_view entity, std::int64_t id) {
+    auto run = [&](std::string_view sql) -> Result<void> {
+        auto stmt = c.Prepare(sql);
+        if (!stmt) return stmt.error();
+        return stmt->BindAll(id).Exec();
+    };
+    if (entity == "demand") {
+        RM_LIST_TRY(run("DELETE FROM requirements WHERE line_id = ?1"));
+        RM_LIST_TRY(run("DELETE FROM required_certifications WHERE line_id = ?1"));
+        RM_LIST_TRY(
+            run("DELETE FROM line_classifications WHERE entity = 'demand' AND line_id = ?1"));
+    } else if (entity == "supply") {
+        RM_LIST_TRY(run("DELETE FROM attributes WHERE line_id = ?1"));
+        RM_LIST_TRY(run("DELETE FROM certifications WHERE line_id = ?1"));
+        RM_LIST_TRY(run("DELETE FROM service_areas WHERE line_id = ?1"));
+        RM_LIST_TRY(
+            run("DELETE FROM line_classifications WHERE entity = 'supply' AND line_id = ?1"));
+    } else {
+        RM_LIST_TRY(run("DELETE FROM project_demands WHERE project_id = ?1"));
+    }
+    return {};
+}
+
+Result<void> InsertClassifications(Connection& c,
+                                   std::string_view entity,
+                                   std::int64_t id,
+                                   const std::vector<matcher::Classification>& extra) {
+    for (std::size_t i = 0; i < extra.size(); ++i) {
+        auto stmt = c.Prepare(
+            "INSERT INTO line_classifications (entity, line_id, ord, scheme, code) "
+            "VALUES (?1, ?2, ?3, ?4, ?5)");
+        if (!stmt) return stmt.error();
+        RM_LIST_TRY(
+            stmt->BindAll(entity, id, static_cast<std::int64_t>(i), extra[i].scheme, extra[i].id)
+                .Exec());
+    }
+    return {};
+}
+
+// Writes one line row (insert when existing_id is nullopt) and its children; returns its id.
+Result<std::int64_t> WriteDemand(Connection& c,
+                                 const PublishRequest& rq,
+                                 std::int64_t list_id,
+                                 const matcher::DemandLine& d,
+                                 const std::string& body,
+                                 std::optional<std::int64_t> existing_id,
+                                 std::int64_t revision) {
+    auto stmt = c.Prepare(DemandUpsertSql());
+    if (!stmt) return stmt.error();
+    stmt->BindAll(existing_id, rq.org_id, rq.series, d.ref, list_id, d.status, revision, d.title,
+                  d.classification.scheme, d.classification.id, d.quantity, d.quantity_unit,
+                  d.budget_amount, d.budget_currency, VisibilityName(d.budget_visibility),
+                  d.delivery_region, d.delivery_lat, d.delivery_lon, d.need_by, d.response_deadline,
+                  d.energy_efficiency_min, d.localization_rate_min, d.second_hand_allowed,
+                  d.chain_segment, body, rq.now_ms, rq.now_ms);
+    RM_LIST_TRY(stmt->Exec());
+    const std::int64_t id = existing_id ? *existing_id : c.LastInsertRowId();
+    if (existing_id) RM_LIST_TRY(DeleteChildren(c, "demand", id));
+    for (std::size_t i = 0; i < d.requirements.size(); ++i) {
+        const auto& q = d.requirements[i];
+        auto r = c.Prepare(
+            "INSERT INTO requirements (line_id, ord, name, min_value, max_value, expected_value, "
+            "unit, allowed_values, equals_text, mandatory) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+        if (!r) return r.error();
+        RM_LIST_TRY(r->BindAll(id, static_cast<std::int64_t>(i), q.name, q.min, q.max, q.expected,
+                               q.unit, JsonStringArray(q.allowed_values), q.text_equals,
+                               q.mandatory)
+                        .Exec());
+    }
+    std::unordered_set<std::string> seen;
+    for (const auto& type : d.certifications_required) {
+        if (!seen.insert(type).second) continue;
+        auto r = c.Prepare("INSERT INTO required_certifications (line_id, type) VALUES (?1, ?2)");
+        if (!r) return r.error();
+        RM_LIST_TRY(r->BindAll(id, type).Exec());
+    }
+    RM_LIST_TRY(InsertClassifications(c, "demand", id, d.additional_classifications));
+    return id;
+}
+
+Result<std::int64_t> WriteSupply(Connection& c,
+                                 const PublishRequest& rq,
+                                 std::int64_t list_id,
+                                 const matcher::SupplyLine& s,
+                                 const std::string& body,
+                                 std::optional<std::int64_t> existing_id,
+                                 std::int64_t revision) {
+    auto stmt = c.Prepare(SupplyUpsertSql());
+    if (!stmt) return stmt.error();
+    stmt->BindAll(existing_id, rq.org_id, rq.series, s.sku, list_id, s.status, revision, s.title,
+                  s.brand, s.model, s.classification.scheme, s.classification.id, s.price_amount,
+                  s.price_currency, s.price_valid_until, s.min_order_qty, s.capacity_per_month,
+                  s.lead_time_days, s.energy_efficiency_grade, s.localization_rate, s.first_of_kind,
+                  s.second_hand, s.chain_segment, s.vendor_region, s.last_confirmed_at, body,
+                  rq.now_ms, rq.now_ms);
+    RM_LIST_TRY(stmt->Exec());
+    const std::int64_t id = existing_id ? *existing_id : c.LastInsertRowId();
+    if (existing_id) RM_LIST_TRY(DeleteChildren(c, "supply", id));
+    for (std::size_t i = 0; i < s.attributes.size(); ++i) {
+        const auto& a = s.attributes[i];
+        auto r = c.Prepare(
+            "INSERT INTO attributes (line_id, ord, name, value, min_value, max_value, unit, text) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+        if (!r) return r.error();
+        RM_LIST_TRY(r->BindAll(id, static_cast<std::int64_t>(i), a.name, a.value, a.min, a.max,
+                               a.unit, a.text)
+                        .Exec());
+    }
+    for (std::size_t i = 0; i < s.certifications.size(); ++i) {
+        const auto& cert = s.certifications[i];
+        auto r = c.Prepare(
+            "INSERT INTO certifications (line_id, ord, type, number, expires_at) "
+            "VALUES (?1, ?2, ?3, ?4, ?5)");
+        if (!r) return r.error();
+        RM_LIST_TRY(
+            r->BindAll(id, static_cast<std::int64_t>(i), cert.type, cert.number, cert.expires_at)
+                .Exec());
+    }
+    for (int excluded = 0; excluded <= 1; ++excluded) {
+        const auto& areas = excluded ? s.excluded_areas : s.service_areas;
+        std::unordered_set<std::string> seen;
+        for (const auto& region : areas) {
+            if (!seen.insert(region).second) continue;
+            auto r = c.Prepare(
+                "INSERT INTO service_areas (line_id, region, excluded) VALUES (?1, ?2, ?3)");
+            if (!r) return r.error();
+            RM_LIST_TRY(r->BindAll(id, region, excluded).Exec());
+        }
+    }
+    RM_LIST_TRY(InsertClassifications(c, "supply", id, s.additional_classifications));
+    return id;
+}
+
+Result<std::int64_t> WriteProject(Connection& c,
+                                  const PublishRequest& rq,
+                                  std::int64_t list_id,
+                                  const matcher::Project& p,
+                                  const std::string& body,
+                                  std::optional<std::int64_t> existing_id,
+                                  std::int64_t revision) {
+    auto stmt = c.Prepare(ProjectUpsertSql());
+    if (!stmt) return stmt.error();
+    stmt->BindAll(existing_id, rq.org_id, rq.series, p.ref, list_id, p.status, revision, p.name,
+                  p.type, p.sector, p.region, p.filing_code, p.stage, p.progress_pct, p.start_date,
+                  p.planned_completion, p.total_investment, p.equipment_investment, body, rq.now_ms,
+                  rq.now_ms);
+    RM_LIST_TRY(stmt->Exec());
+    const std::int64_t id = existing_id ? *existing_id : c.LastInsertRowId();
+    if (existing_id) RM_LIST_TRY(DeleteChildren(c, "project", id));
+    std::unordered_set<std::string> seen;
+    for (const auto& ref : p.demand_refs) {
+        if (!seen.insert(ref).second) continue;
+        auto r = c.Prepare("INSERT INTO project_demands (project_id, demand_ref) VALUES (?1, ?2)");
+        if (!r) return r.error();
+        RM_LIST_TRY(r->BindAll(id, ref).Exec());
+    }
+    return id;
+}
+
+Result<void> RecordRevision(Connection& c,
+                            std::string_view entity,
+                            std::int64_t line_id,
+                            std::string_view ref,
+                            std::int64_t revision,
+                            std::int64_t list_id,
+                            std::string_view status,
+                            std::string_view body,
+                            std::string_view change,
+                            const PublishRequest& rq) {
+    auto h = c.Prepare(
+        "INSERT INTO line_history (entity, line_id, revision, list_id, status, body, at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    if (!h) return h.error();
+    RM_LIST_TRY(h->BindAll(entity, line_id, revision, list_id, status, body, rq.now_ms).Exec());
+    auto f = c.Prepare(
+        "INSERT INTO changes (at, org_id, entity, line_id, ref, change, revision, list_id) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    if (!f) return f.error();
+    return f->BindAll(rq.now_ms, rq.org_id, entity, line_id, ref, change, revision, list_id).Exec();
+}
+
+constexpr std::string_view kListColumns =
+    "id, org_id, kind, series, version, title, period, status, digest, source_format, "
+    "source_encoding, line_count, added, changed, unchanged, withdrawn, published_at";
+
+ListRecord ReadList(const Statement& s) {
+    ListRecord r;
+    r.id = s.ColumnInt64(0);
+    r.org_id = s.ColumnInt64(1);
+    r.kind = s.ColumnText(2);
+    r.series = s.ColumnText(3);
+    r.version = s.ColumnInt64(4);
+    r.title = s.ColumnText(5);
+    r.period = s.ColumnText(6);
+    r.status = s.ColumnText(7);
+    r.digest = s.ColumnText(8);
+    r.source_format = s.ColumnText(9);
+    r.source_encoding = s.ColumnText(10);
+    r.line_count = s.ColumnInt64(11);
+    r.added = s.ColumnInt64(12);
+    r.changed = s.ColumnInt64(13);
+    r.unchanged = s.ColumnInt64(14);
+    r.withdrawn = s.ColumnInt64(15);
+    r.published_at_ms = s.ColumnInt64(16);
+    return r;
+}
+
+std::string_view RefOf(const PublishRequest& rq, std::size_t i) {
+    if (rq.kind == "supply") return (*rq.supply)[i].sku;
+    if (rq.kind == "project") return (*rq.projects)[i].ref;
+    return (*rq.demands)[i].ref;
+}
+
+std::string_view StatusOf(const PublishRequest& rq, std::size_t i) {
+    if (rq.kind == "supply") return (*rq.supply)[i].status;
+    if (rq.kind == "project") return (*rq.projects)[i].status;
+    return (*rq.demands)[i].status;
+}
+
+}  // namespace
+
+Result<std::optional<ListRecord>> FindCurrentList(Connection& connection,
+                                                  std::int64_t org_id,
+                                                  std::string_view kind,
+                                                  std::string_view series) {
+    auto stmt = connection.Prepare("SELECT " + std::string(kListColumns) +
+                                   " FROM lists WHERE org_id = ?1 AND kind = ?2 AND series = ?3 "
+                                   "AND status = 'current'");
+    if (!stmt) return stmt.error();
+    stmt->BindAll(org_id, kind, series);
+    auto row = stmt->Step();
+    if (!row) return row.error();
+    if (!*row) return std::optional<ListRecord>();
+    return std::optional<ListRecord>(ReadList(*stmt));
+}
+
+Result<std::optional<ListRecord>> FindList(Connection& connection, std::int64_t id) {
+    auto stmt =
+        connection.Prepare("SELECT " + std::string(kListColumns) + " FROM lists WHERE id = ?1");
+    if (!stmt) return stmt.error();
+    stmt->BindAll(id);
+    auto row = stmt->Step();
+    if (!row) return row.error();
+    if (!*row) return std::optional<ListRecord>();
+    return std::optional<ListRecord>(ReadList(*stmt));
+}
+
+Result<PublishResult> PublishList(Connection& c, const PublishRequest& rq) {
+    const Target target = TargetFor(rq.kind);
+    const std::size_t n = rq.bodies.size();
+    const std::size_t expected = rq.kind == "supply"    ? (rq.supply ? rq.supply->size() : 0)
+                                 : rq.kind == "project" ? (rq.projects ? rq.projects->size() : 0)
+                                                        : (rq.demands ? rq.demands->size() : 0);
+    if (expected != n) return Errc::kInternal;  // bodies must match the lines one to one
+
+    auto current = FindCurrentList(c, rq.org_id, rq.kind, rq.series);
+    if (!current) return current.error();
+    PublishResult result;
+    ListRecord& list = result.list;
+    list.org_id = rq.org_id;
+    list.kind = rq.kind;
+    list.series = rq.series;
+    list.version = *current ? (*current)->version + 1 : 1;
+    list.title = rq.title;
+    list.period = rq.period;
+    list.status = "current";
+    list.digest = rq.digest;
+    list.source_format = rq.source_format;
+    list.source_encoding = rq.source_encoding;
+    list.line_count = static_cast<std::int64_t>(n);
+    list.published_at_ms = rq.now_ms;
+    if (*current) {
+        auto s = c.Prepare("UPDATE lists SET status = 'superseded' WHERE id = ?1");
+        if (!s) return s.error();
+        RM_LIST_TRY(s->BindAll((*current)->id).Exec());
+    }
+    {
+        auto s = c.Prepare(
+            "INSERT INTO lists (org_id, kind, series, version, title, period, status, digest, "
+            "source_format, source_encoding, line_count, published_at, published_by, request_id) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'current', ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+        if (!s) return s.error();
+        RM_LIST_TRY(s->BindAll(rq.org_id, rq.kind, rq.series, list.version, rq.title, rq.period,
+                               rq.digest, rq.source_format, rq.source_encoding, list.line_count,
+                               rq.now_ms, rq.key_id, rq.request_id)
+                        .Exec());
+        list.id = c.LastInsertRowId();
+    }
+
+    // The series' existing lines, by ref.
+    std::unordered_map<std::string, Existing> existing;
+    {
+        auto s = c.Prepare("SELECT id, " + std::string(target.ref_column) +
+                           ", body, status, revision FROM " + std::string(target.table) +
+                           " WHERE org_id = ?1 AND series = ?2");
+        if (!s) return s.error();
+        s->BindAll(rq.org_id, rq.series);
+        while (true) {
+            auto row = s->Step();
+            if (!row) return row.error();
+            if (!*row) break;
+            existing.emplace(s->ColumnText(1), Existing{s->ColumnInt64(0), s->ColumnText(2),
+                                                        s->ColumnText(3), s->ColumnInt64(4)});
+        }
+    }
+
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::string ref(RefOf(rq, i));
+        const std::string& body = rq.bodies[i];
+        auto it = existing.find(ref);
+        std::optional<std::int64_t> existing_id;
+        std::int64_t revision = 1;
+        if (it != existing.end()) {
+            Existing& old = it->second;
+            if (old.body == body && old.status != "withdrawn") {
+                auto s = c.Prepare("UPDATE " + std::string(target.table) +
+                                   " SET list_id = ?1 WHERE id = ?2");
+                if (!s) return s.error();
+                RM_LIST_TRY(s->BindAll(list.id, old.id).Exec());
+                result.unchanged.push_back(ref);
+                old.status = "seen";
+                continue;
+            }
+            existing_id = old.id;
+            revision = old.revision + 1;
+            old.status = "seen";
+        }
+        Result<std::int64_t> id = Errc::kInternal;
+        if (rq.kind == "supply") {
+            id = WriteSupply(c, rq, list.id, (*rq.supply)[i], body, existing_id, revision);
+        } else if (rq.kind == "project") {
+            id = WriteProject(c, rq, list.id, (*rq.projects)[i], body, existing_id, revision);
+        } else {
+            id = WriteDemand(c, rq, list.id, (*rq.demands)[i], body, existing_id, revision);
+        }
+        if (!id) return id.error();
+        RM_LIST_TRY(RecordRevision(c, target.entity, *id, ref, revision, list.id, StatusOf(rq, i),
+                                   body, existing_id ? "changed" : "created", rq));
+        (existing_id ? result.changed : result.added).push_back(ref);
+    }
+
+    // Lines of the series missing from this version are withdrawn (kept, with history).
+    for (auto& [ref, old] : existing) {
+        if (old.status == "seen" || old.status == "withdrawn") continue;
+        auto s = c.Prepare("UPDATE " + std::string(target.table) +
+                           " SET status = 'withdrawn', revision = ?1, list_id = ?2, "
+                           "updated_at = ?3 WHERE id = ?4");
+        if (!s) return s.error();
+        RM_LIST_TRY(s->BindAll(old.revision + 1, list.id, rq.now_ms, old.id).Exec());
+        RM_LIST_TRY(RecordRevision(c, target.entity, old.id, ref, old.revision + 1, list.id,
+                                   "withdrawn", old.body, "withdrawn", rq));
+        result.withdrawn.push_back(ref);
+    }
+    std::sort(result.withdrawn.begin(), result.withdrawn.end());
+
+    list.added = static_cast<std::int64_t>(result.added.size());
+    list.changed = static_cast<std::int64_t>(result.changed.size());
+    list.unchanged = static_cast<std::int64_t>(result.unchanged.size());
+    list.withdrawn = static_cast<std::int64_t>(result.withdrawn.size());
+    auto s = c.Prepare(
+        "UPDATE lists SET added = ?1, changed = ?2, unchanged = ?3, withdrawn = ?4 WHERE id = ?5");
+    if (!s) return s.error();
+    RM_LIST_TRY(
+        s->BindAll(list.added, list.changed, list.unchanged, list.withdrawn, list.id).Exec());
+    return result;
+}
+
+Result<std::optional<IdempotencyRecord>> FindIdempotencyKey(Connection& connection,
+                                                            std::int64_t org_id,
+                                                            std::string_view key) {
+    auto stmt = connection.Prepare(
+        "SELECT request_digest, status_code, response_body FROM idempotency_keys "
+        "WHERE org_id = ?1 AND key = ?2");
+    if (!stmt) return stmt.error();
+    stmt->BindAll(org_id, key);
+    auto row = stmt->Step();
+    if (!row) return row.error();
+    if (!*row) return std::optional<IdempotencyRecord>();
+    IdempotencyRecord r;
+    r.request_digest = stmt->ColumnText(0);
+    r.status_code = static_cast<int>(stmt->ColumnInt64(1));
+    r.response_body = stmt->ColumnText(2);
+    return std::optional<IdempotencyRecord>(std::move(r));
+}
+
+Result<void> SaveIdempotencyKey(Connection& connection,
+                                std::int64_t org_id,
+                                std::string_view key,
+                                const IdempotencyRecord& record,
+                                std::int64_t now_ms) {
+    auto stmt = connection.Prepare(
+        "INSERT INTO idempotency_keys (org_id, key, request_digest, status_code, response_body, "
+        "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    if (!stmt) return stmt.error();
+    return stmt
+        ->BindAll(org_id, key, record.request_digest, static_cast<std::int64_t>(record.status_code),
+                  record.response_body, now_ms)
+        .Exec();
+}
+
+}  // namespace renewmatch::schema

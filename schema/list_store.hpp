@@ -1,0 +1,112 @@
+// Storage of published lists and their lines (tables of migration 0003_lists).
+//
+// Free functions over a borrowed schema::Connection, so the api layer composes them inside one
+// Database::Write transaction together with the audit row and the idempotency record: a list is
+// stored entirely or not at all, and readers (WAL snapshots) never see half of it.
+//
+// Versioning (PublishList): a new version of (org, kind, series) supersedes the current one.
+// Each line is matched to the series' existing line with the same ref (sku for supply):
+//   * no such line            -> inserted, revision 1                          ("added")
+//   * same canonical body     -> kept as is, moved to the new version          ("unchanged")
+//   * different body          -> updated, revision + 1, children replaced      ("changed")
+//   * existing line not in the new version and not already withdrawn -> status 'withdrawn',
+//     revision + 1                                                             ("withdrawn")
+// Every new revision is copied to line_history and announced in the `changes` feed. A withdrawn
+// line that reappears in a later version is "changed" (revision + 1, status from the body).
+//
+// Values are validated by the api layer (api/lists_decode.hpp) before they get here; the table
+// CHECKs are the last line of defence and turn into kConflict.
+// Errors: kConflict on a constraint violation, kBusy/kInternal from SQLite.
+// Thread-safety: as the Connection's (one thread at a time).
+#pragma once
+
+#include "matcher/domain.hpp"
+#include "schema/errc.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace renewmatch::schema {
+
+class Connection;
+
+struct ListRecord {
+    std::int64_t id = 0;
+    std::int64_t org_id = 0;
+    std::string kind;  // demand | supply | project
+    std::string series;
+    std::int64_t version = 0;
+    std::string title;
+    std::string period;
+    std::string status;  // current | superseded
+    std::string digest;
+    std::string source_format;  // json | csv
+    std::string source_encoding;
+    std::int64_t line_count = 0;
+    std::int64_t added = 0;
+    std::int64_t changed = 0;
+    std::int64_t unchanged = 0;
+    std::int64_t withdrawn = 0;
+    std::int64_t published_at_ms = 0;
+};
+
+// What to publish. Exactly one of the line vectors matching `kind` is used; `bodies[i]` is the
+// canonical JSON of line i (compared to decide changed/unchanged and returned by reads).
+struct PublishRequest {
+    std::int64_t org_id = 0;
+    std::string kind;
+    std::string series;
+    std::string title;
+    std::string period;
+    std::string digest;  // 64 hex chars
+    std::string source_format;
+    std::string source_encoding;
+    std::int64_t now_ms = 0;
+    std::optional<std::int64_t> key_id;
+    std::string request_id;
+    const std::vector<matcher::DemandLine>* demands = nullptr;
+    const std::vector<matcher::SupplyLine>* supply = nullptr;
+    const std::vector<matcher::Project>* projects = nullptr;
+    std::vector<std::string> bodies;
+};
+
+struct PublishResult {
+    ListRecord list;
+    std::vector<std::string> added;
+    std::vector<std::string> changed;
+    std::vector<std::string> unchanged;
+    std::vector<std::string> withdrawn;
+};
+
+// The current version of a series, if any.
+[[nodiscard]] Result<std::optional<ListRecord>> FindCurrentList(Connection& connection,
+                                                                std::int64_t org_id,
+                                                                std::string_view kind,
+                                                                std::string_view series);
+
+[[nodiscard]] Result<std::optional<ListRecord>> FindList(Connection& connection, std::int64_t id);
+
+// Publishes the next version of a series (see the header comment). Precondition: inside a write
+// transaction; refs are unique within the request (the decoder guarantees it).
+[[nodiscard]] Result<PublishResult> PublishList(Connection& connection,
+                                                const PublishRequest& request);
+
+struct IdempotencyRecord {
+    std::string request_digest;
+    int status_code = 0;
+    std::string response_body;
+};
+
+[[nodiscard]] Result<std::optional<IdempotencyRecord>> FindIdempotencyKey(Connection& connection,
+                                                                          std::int64_t org_id,
+                                                                          std::string_view key);
+[[nodiscard]] Result<void> SaveIdempotencyKey(Connection& connection,
+                                              std::int64_t org_id,
+                                              std::string_view key,
+                                              const IdempotencyRecord& record,
+                                              std::int64_t now_ms);
+
+}  // namespace renewmatch::schema

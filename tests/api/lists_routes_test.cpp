@@ -1,0 +1,419 @@
+// POST /v1/lists end to end through api::Service over a real SQLite file: publishing JSON and CSV
+// (UTF-8, BOM, GB18030) lists, versions of a series (added / changed / unchanged / withdrawn,
+// revisions, history, change feed), identical payloads, Idempotency-Key replay and misuse, roles
+// and publisherId, and every kind of bad input rejected with the database byte-for-byte
+// unchanged (row counts and a content checksum of every table).
+#include "api/encoding.hpp"
+#include "api/json.hpp"
+#include "api/lists.hpp"
+#include "api/service.hpp"
+#include "schema/database.hpp"
+#include "schema/org_store.hpp"
+#include "schema/statement.hpp"
+#include "tests/support/test_util.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace renewmatch::api {
+namespace {
+
+using renewmatch::testing::TempDir;
+
+class KeyTable final : public Authenticator {
+  public:
+    void Add(std::string token, Principal p) { keys_[std::move(token)] = p; }
+    Result<Principal> Authenticate(std::string_view header, std::int64_t) override {
+        const std::string_view prefix = "Bearer ";
+        if (header.substr(0, prefix.size()) != prefix) return Errc::kUnauthenticated;
+        auto it = keys_.find(std::string(header.substr(prefix.size())));
+        if (it == keys_.end()) return Errc::kUnauthenticated;
+        return it->second;
+    }
+
+  private:
+    std::map<std::string, Principal> keys_;
+};
+
+struct Snapshot {
+    std::map<std::string, std::int64_t> counts;
+    std::string checksum;  // every row of every table, in rowid order
+    bool operator==(const Snapshot&) const = default;
+};
+
+class ListsRoutesTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        auto db = schema::Database::Open((dir_ / "lists.db").string());
+        ASSERT_OK(db);
+        db_ = std::move(*db);
+        ASSERT_OK(db_->Migrate());
+        auto orgs = db_->Write([](schema::Connection& c) -> Result<std::vector<std::int64_t>> {
+            std::vector<std::int64_t> ids;
+            const char* rows[][3] = {{"苏州精机集团", "buyer", "913205001234567890"},
+                                     {"沈阳机床供应商", "supplier", "912101001234567891"},
+                                     {"省工信厅", "regulator", ""}};
+            for (const auto& r : rows) {
+                schema::OrgRecord org;
+                org.name = r[0];
+                org.kind = r[1];
+                if (*r[2] != '\0') org.uscc = r[2];
+                org.created_at_ms = org.updated_at_ms = 1;
+                auto inserted = schema::InsertOrg(c, org);
+                if (!inserted) return inserted.error();
+                ids.push_back(inserted->id);
+            }
+            return ids;
+        });
+        ASSERT_OK(orgs);
+        buyer_org_ = (*orgs)[0];
+        supplier_org_ = (*orgs)[1];
+        regulator_org_ = (*orgs)[2];
+        app_.db = db_.get();
+        app_.now_ms = [this] { return now_ms_; };
+        service_ = std::make_unique<Service>(app_);
+        RegisterListRoutes(service_->router());
+        auto auth = std::make_shared<KeyTable>();
+        auth->Add("buyer", Principal{1, buyer_org_, Role::kBuyer});
+        auth->Add("supplier", Principal{2, supplier_org_, Role::kSupplier});
+        auth->Add("admin", Principal{3, regulator_org_, Role::kAdmin});
+        auth->Add("job", Principal{4, regulator_org_, Role::kJob});
+        service_->SetAuthenticator(auth);
+    }
+
+    HttpResponse Post(std::string body,
+                      std::string token = "buyer",
+                      std::string target = "/v1/lists",
+                      std::string content_type = "application/json",
+                      std::string idempotency_key = {}) {
+        HttpRequest request{http::verb::post, target, 11};
+        request.set(http::field::authorization, "Bearer " + token);
+        request.set(http::field::content_type, content_type);
+        if (!idempotency_key.empty()) request.set("Idempotency-Key", idempotency_key);
+        request.body() = std::move(body);
+        request.prepare_payload();
+        now_ms_ += 1000;
+        return service_->Handle(request, RequestInfo{"req-" + std::to_string(now_ms_), "test"});
+    }
+
+    Snapshot Take() {
+        auto snap = db_->Read([](schema::Connection& c) -> Result<Snapshot> {
+            Snapshot s;
+            auto tables = c.Prepare(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                "ORDER BY name");
+            if (!tables) return tables.error();
+            std::vector<std::string> names;
+            while (true) {
+                auto row = tables->Step();
+                if (!row) return row.error();
+                if (!*row) break;
+                names.push_back(tables->ColumnText(0));
+            }
+            for (const auto& name : names) {
+                auto rows = c.Prepare("SELECT * FROM \"" + name + "\"");
+                if (!rows) return rows.error();
+                std::int64_t n = 0;
+                while (true) {
+                    auto row = rows->Step();
+                    if (!row) return row.error();
+                    if (!*row) break;
+                    ++n;
+                    for (int i = 0; i < rows->ColumnCount(); ++i) {
+                        s.checksum +=
+                            rows->ColumnIsNull(i) ? std::string("\\N") : rows->ColumnText(i);
+                        s.checksum += '\x1f';
+                    }
+                    s.checksum += '\n';
+                }
+                s.counts[name] = n;
+            }
+            return s;
+        });
+        EXPECT_TRUE(snap.has_value());
+        return snap.has_value() ? *snap : Snapshot{};
+    }
+
+    std::int64_t Count(const std::string& sql) {
+        auto r = db_->Read([&](schema::Connection& c) -> Result<std::int64_t> {
+            auto s = c.Prepare(sql);
+            if (!s) return s.error();
+            auto row = s->Step();
+            if (!row) return row.error();
+            return s->ColumnInt64(0);
+        });
+        EXPECT_TRUE(r.has_value()) << sql;
+        return r.has_value() ? *r : -1;
+    }
+
+    template <class T>
+    static T Or(const ApiResult<T>& r, T fallback) {
+        return r.has_value() ? *r : fallback;
+    }
+    static std::vector<std::string> Refs(const JsonDocument& doc, const char* key) {
+        std::vector<std::string> out;
+        auto arr = ReadArray(doc, key, "");
+        if (!arr) return out;
+        for (const auto& v : (*arr)->GetArray()) out.emplace_back(v.GetString());
+        return out;
+    }
+    static std::string ErrorCode(const HttpResponse& r) {
+        auto doc = ParseDocument(r.body());
+        if (!doc) return "?";
+        auto e = ReadObject(*doc, "error", "");
+        if (!e) return "?";
+        return Or<std::string>(ReadString(**e, "code", "/error"), "?");
+    }
+    static bool HasDetail(const HttpResponse& r, std::string_view field, std::string_view code) {
+        auto doc = ParseDocument(r.body());
+        if (!doc) return false;
+        auto e = ReadObject(*doc, "error", "");
+        if (!e) return false;
+        auto details = ReadArray(**e, "details", "/error");
+        if (!details) return false;
+        for (const auto& d : (*details)->GetArray()) {
+            if (Or<std::string>(ReadString(d, "field", ""), "") == field &&
+                Or<std::string>(ReadString(d, "code", ""), "") == code) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    TempDir dir_;
+    std::unique_ptr<schema::Database> db_;
+    AppContext app_;
+    std::unique_ptr<Service> service_;
+    std::int64_t now_ms_ = 1'780'000'000'000;
+    std::int64_t buyer_org_ = 0;
+    std::int64_t supplier_org_ = 0;
+    std::int64_t regulator_org_ = 0;
+};
+
+std::string DemandLine(const std::string& ref, double quantity, const std::string& extra = {}) {
+    return R"({"ref":")" + ref +
+           R"(","title":"数控车床 CNC lathe","classification":{"id":"42621100-6"},"quantity":)" +
+           std::to_string(quantity) +
+           R"(,"budget":{"amount":500000,"visibility":"hidden"},"deliveryAddress":{"region":"320500"},"deliveryDate":"2026-06-30","requirements":[{"name":"主轴转速","min":8000,"unit":"r/min"}])" +
+           extra + "}";
+}
+
+std::string DemandList(const std::vector<std::string>& lines,
+                       const std::string& series = "js-2026") {
+    std::string body = R"({"kind":"demand","series":")" + series +
+                       R"(","title":"需求清单","period":"2026Q1","lines":[)";
+    for (std::size_t i = 0; i < lines.size(); ++i) body += (i ? "," : "") + lines[i];
+    return body + "]}";
+}
+
+TEST_F(ListsRoutesTest, PublishVersionsReportAddedChangedUnchangedWithdrawn) {
+    auto r1 = Post(DemandList({DemandLine("A", 1), DemandLine("B", 2), DemandLine("C", 3)}));
+    ASSERT_EQ(r1.result_int(), 201U) << r1.body();
+    auto d1 = ParseDocument(r1.body());
+    ASSERT_TRUE(d1.has_value());
+    EXPECT_EQ(Refs(*d1, "added"), (std::vector<std::string>{"A", "B", "C"}));
+    EXPECT_EQ(Count("SELECT count(*) FROM demand_lines"), 3);
+    EXPECT_EQ(Count("SELECT count(*) FROM requirements WHERE unit = 'rpm'"), 3);
+    EXPECT_EQ(Count("SELECT count(*) FROM changes WHERE change = 'created'"), 3);
+    EXPECT_EQ(Count("SELECT count(*) FROM audit_log WHERE action = 'list.publish'"), 1);
+    const auto id_b = Count("SELECT id FROM demand_lines WHERE ref = 'B'");
+
+    // v2: A unchanged, B changed (quantity), C withdrawn, D added.
+    auto r2 = Post(DemandList({DemandLine("A", 1), DemandLine("B", 5), DemandLine("D", 1)}));
+    ASSERT_EQ(r2.result_int(), 201U) << r2.body();
+    auto d2 = ParseDocument(r2.body());
+    ASSERT_TRUE(d2.has_value());
+    EXPECT_EQ(Refs(*d2, "unchanged"), (std::vector<std::string>{"A"}));
+    EXPECT_EQ(Refs(*d2, "changed"), (std::vector<std::string>{"B"}));
+    EXPECT_EQ(Refs(*d2, "withdrawn"), (std::vector<std::string>{"C"}));
+    EXPECT_EQ(Refs(*d2, "added"), (std::vector<std::string>{"D"}));
+    auto list = ReadObject(*d2, "list", "");
+    ASSERT_TRUE(list.has_value());
+    EXPECT_EQ(Or<std::int64_t>(ReadInt64(**list, "version", "/list"), 0), 2);
+
+    // Identity and revisions: B kept its id and went to revision 2; C is kept, withdrawn.
+    EXPECT_EQ(Count("SELECT id FROM demand_lines WHERE ref = 'B'"), id_b);
+    EXPECT_EQ(Count("SELECT revision FROM demand_lines WHERE ref = 'B'"), 2);
+    EXPECT_EQ(Count("SELECT revision FROM demand_lines WHERE ref = 'A'"), 1);
+    EXPECT_EQ(Count("SELECT count(*) FROM demand_lines WHERE ref = 'C' AND status = 'withdrawn' "
+                    "AND revision = 2"),
+              1);
+    EXPECT_EQ(Count("SELECT count(*) FROM line_history WHERE line_id = " + std::to_string(id_b)),
+              2);
+    EXPECT_EQ(Count("SELECT count(*) FROM lists WHERE series = 'js-2026' AND status = 'current'"),
+              1);
+    EXPECT_EQ(
+        Count("SELECT count(*) FROM lists WHERE series = 'js-2026' AND status = 'superseded'"), 1);
+    // The change feed is ordered: 3 created, then B changed, D created, C withdrawn.
+    EXPECT_EQ(Count("SELECT count(*) FROM changes"), 6);
+    EXPECT_EQ(Count("SELECT count(*) FROM changes WHERE change = 'withdrawn' AND ref = 'C'"), 1);
+
+    // An empty version withdraws everything that is left.
+    auto r3 = Post(DemandList({}));
+    ASSERT_EQ(r3.result_int(), 201U) << r3.body();
+    EXPECT_EQ(Count("SELECT count(*) FROM demand_lines WHERE status = 'withdrawn'"), 4);
+}
+
+TEST_F(ListsRoutesTest, IdenticalPayloadIsRecognisedAndWritesNothing) {
+    const std::string body = DemandList({DemandLine("A", 1)});
+    ASSERT_EQ(Post(body).result_int(), 201U);
+    const Snapshot before = Take();
+    auto again = Post(body);
+    ASSERT_EQ(again.result_int(), 200U) << again.body();
+    auto doc = ParseDocument(again.body());
+    ASSERT_TRUE(doc.has_value());
+    EXPECT_TRUE(Or<bool>(ReadBool(*doc, "duplicate", ""), false));
+    EXPECT_EQ(Take(), before);
+}
+
+TEST_F(ListsRoutesTest, IdempotencyKeyReplaysAndRejectsReuse) {
+    const std::string body = DemandList({DemandLine("A", 1)});
+    auto first = Post(body, "buyer", "/v1/lists", "application/json", "key-1");
+    ASSERT_EQ(first.result_int(), 201U) << first.body();
+    const Snapshot before = Take();
+    auto retry = Post(body, "buyer", "/v1/lists", "application/json", "key-1");
+    EXPECT_EQ(retry.result_int(), 201U);
+    EXPECT_EQ(retry["Idempotent-Replayed"], "true");
+    EXPECT_EQ(retry.body(), first.body());
+    EXPECT_EQ(Take(), before);
+    auto misuse =
+        Post(DemandList({DemandLine("A", 2)}), "buyer", "/v1/lists", "application/json", "key-1");
+    EXPECT_EQ(misuse.result_int(), 409U) << misuse.body();
+    EXPECT_EQ(ErrorCode(misuse), "idempotency_key_reused");
+    EXPECT_EQ(Take(), before);
+}
+
+TEST_F(ListsRoutesTest, CsvInGbkAndWithBomIsPublished) {
+    const std::string csv =
+        "需求编号,设备名称,分类编码,数量,单位,预算金额（万元）,交付地点,需求时间,"
+        "req:主轴转速[r/min]\r\n"
+        "D1,数控车床,42621100-6,2,台,120,320500,2026/6/30,>=8000\r\n"
+        "D2,工业机器人,42997300-4,1,套,35,320583,2026-07-01,\r\n";
+    auto gbk = Utf8ToGb18030(csv);
+    ASSERT_TRUE(gbk.has_value());
+    auto r = Post(*gbk, "buyer", "/v1/lists?kind=demand&series=excel&title=%E9%9C%80%E6%B1%82",
+                  "text/csv; charset=gbk");
+    ASSERT_EQ(r.result_int(), 201U) << r.body();
+    EXPECT_NE(r.body().find("\"sourceEncoding\":\"gb18030\""), std::string::npos) << r.body();
+    EXPECT_EQ(Count("SELECT count(*) FROM demand_lines WHERE series = 'excel'"), 2);
+    EXPECT_EQ(Count("SELECT CAST(budget_amount AS INTEGER) FROM demand_lines WHERE ref = 'D1'"),
+              1200000);
+    auto bom =
+        Post("\xEF\xBB\xBF" + csv, "buyer", "/v1/lists?kind=demand&series=bom&title=t", "text/csv");
+    ASSERT_EQ(bom.result_int(), 201U) << bom.body();
+    EXPECT_NE(bom.body().find("\"sourceEncoding\":\"utf-8-bom\""), std::string::npos);
+}
+
+TEST_F(ListsRoutesTest, EveryBadInputIsRejectedAndTheDatabaseIsUnchanged) {
+    ASSERT_EQ(Post(DemandList({DemandLine("A", 1)})).result_int(), 201U);
+    const Snapshot before = Take();
+    struct Case {
+        const char* name;
+        std::string body;
+        std::string target = "/v1/lists";
+        std::string content_type = "application/json";
+        std::string token = "buyer";
+        unsigned status;
+        std::string field = {};
+        std::string code = {};
+    };
+    std::string many = R"({"kind":"demand","series":"m","title":"t","lines":[)";
+    for (int i = 0; i < 3; ++i)
+        many += std::string(i ? "," : "") + DemandLine("L" + std::to_string(i), 1);
+    many += "]}";
+    const std::vector<Case> cases = {
+        {"malformed json", R"({"kind":"demand",)", "/v1/lists", "application/json", "buyer", 400},
+        {"wrong type", DemandList({DemandLine("X", 1, R"(,"secondHandAllowed":"no")")}),
+         "/v1/lists", "application/json", "buyer", 422, "/lines/0/secondHandAllowed", "wrong_type"},
+        {"missing field", R"({"kind":"demand","series":"s","title":"t","lines":[{"ref":"x"}]})",
+         "/v1/lists", "application/json", "buyer", 422, "/lines/0/title", "required"},
+        {"unknown field", DemandList({DemandLine("X", 1, R"(,"colour":"red")")}), "/v1/lists",
+         "application/json", "buyer", 422, "/lines/0/colour", "unknown_field"},
+        {"bad classification",
+         R"({"kind":"demand","series":"s","title":"t","lines":[{"ref":"x","title":"t","classification":{"id":"42621100-9"},"quantity":1,"deliveryAddress":{"region":"320500"}}]})",
+         "/v1/lists", "application/json", "buyer", 422, "/lines/0/classification/id",
+         "bad_check_digit"},
+        {"bad region",
+         R"({"kind":"demand","series":"s","title":"t","lines":[{"ref":"x","title":"t","classification":{"id":"42621100-6"},"quantity":1,"deliveryAddress":{"region":"999999"}}]})",
+         "/v1/lists", "application/json", "buyer", 422, "/lines/0/deliveryAddress/region",
+         "unknown_region"},
+        {"bad unit",
+         DemandList(
+             {R"({"ref":"x","title":"t","classification":{"id":"42621100-6"},"quantity":1,"deliveryAddress":{"region":"320500"},"requirements":[{"name":"p","min":1,"unit":"kilowat"}]})"}),
+         "/v1/lists", "application/json", "buyer", 422, "/lines/0/requirements/0/unit",
+         "unknown_unit"},
+        {"zero quantity", DemandList({DemandLine("X", 0)}), "/v1/lists", "application/json",
+         "buyer", 422, "/lines/0/quantity", "out_of_range"},
+        {"negative quantity", DemandList({DemandLine("X", -2)}), "/v1/lists", "application/json",
+         "buyer", 422, "/lines/0/quantity", "out_of_range"},
+        {"malformed date", DemandList({DemandLine("X", 1, R"(,"responseDeadline":"2026-13-01")")}),
+         "/v1/lists", "application/json", "buyer", 422, "/lines/0/responseDeadline",
+         "malformed_date"},
+        {"duplicate refs", DemandList({DemandLine("X", 1), DemandLine("X", 2)}), "/v1/lists",
+         "application/json", "buyer", 422, "/lines/1/ref", "duplicate_ref"},
+        {"ragged csv", "ref,title,quantity\nA,x,1\nB,y\n", "/v1/lists?kind=demand&series=c&title=t",
+         "text/csv", "buyer", 400},
+        {"invalid bytes", "ref,title\nA,\xFF\xFE\xFD\n", "/v1/lists?kind=demand&series=c&title=t",
+         "text/csv", "buyer", 400},
+        {"csv without kind", "ref,title\n", "/v1/lists?series=c&title=t", "text/csv", "buyer", 422,
+         "kind", "required"},
+        {"media type", "<xml/>", "/v1/lists", "application/xml", "buyer", 415},
+        {"supplier publishing demand", DemandList({DemandLine("X", 1)}), "/v1/lists",
+         "application/json", "supplier", 403},
+        {"job key", DemandList({DemandLine("X", 1)}), "/v1/lists", "application/json", "job", 403},
+        {"buyer publishing for another org",
+         R"({"kind":"demand","series":"s","title":"t","publisherId":)" +
+             std::to_string(supplier_org_) + R"(,"lines":[]})",
+         "/v1/lists", "application/json", "buyer", 403},
+        {"unknown publisher",
+         R"({"kind":"demand","series":"s","title":"t","publisherId":999,"lines":[]})", "/v1/lists",
+         "application/json", "admin", 422, "/publisherId", "unknown_org"},
+    };
+    for (const auto& c : cases) {
+        auto r = Post(c.body, c.token, c.target, c.content_type);
+        EXPECT_EQ(r.result_int(), c.status) << c.name << ": " << r.body();
+        if (!c.field.empty()) {
+            EXPECT_TRUE(HasDetail(r, c.field, c.code)) << c.name << ": " << r.body();
+        }
+        EXPECT_EQ(Take(), before) << c.name;
+    }
+}
+
+TEST_F(ListsRoutesTest, TooManyLinesIs413AndUploadsHaveTheLargeBodyLimit) {
+    Service small(app_);
+    ListRouteOptions options;
+    options.max_lines = 2;
+    RegisterListRoutes(small.router(), options);
+    auto auth = std::make_shared<KeyTable>();
+    auth->Add("buyer", Principal{1, buyer_org_, Role::kBuyer});
+    small.SetAuthenticator(auth);
+    const Snapshot before = Take();
+    HttpRequest request{http::verb::post, "/v1/lists", 11};
+    request.set(http::field::authorization, "Bearer buyer");
+    request.set(http::field::content_type, "application/json");
+    request.body() = DemandList({DemandLine("A", 1), DemandLine("B", 1), DemandLine("C", 1)});
+    request.prepare_payload();
+    auto r = small.Handle(request, RequestInfo{"r", "t"});
+    EXPECT_EQ(r.result_int(), 413U) << r.body();
+    EXPECT_EQ(ErrorCode(r), "too_many_lines");
+    EXPECT_EQ(Take(), before);
+    EXPECT_EQ(service_->BodyLimitFor(http::verb::post, "/v1/lists"), 256ULL * 1024 * 1024);
+}
+
+TEST_F(ListsRoutesTest, AdminPublishesForAnotherOrganisation) {
+    const std::string body =
+        R"({"kind":"supply","series":"cat","title":"目录","publisherId":)" +
+        std::to_string(supplier_org_) +
+        R"(,"lines":[{"sku":"S1","title":"立式加工中心","classification":{"id":"42612000-9"},"attributes":[{"name":"功率","value":15,"unit":"千瓦"}],"serviceAreas":["320000"]}]})";
+    auto r = Post(body, "admin");
+    ASSERT_EQ(r.result_int(), 201U) << r.body();
+    EXPECT_EQ(Count("SELECT org_id FROM supply_lines WHERE sku = 'S1'"), supplier_org_);
+    EXPECT_EQ(Count("SELECT count(*) FROM attributes WHERE unit = 'kW'"), 1);
+    EXPECT_EQ(Count("SELECT count(*) FROM service_areas WHERE region = '32'"), 1);
+}
+
+}  // namespace
+}  // namespace renewmatch::api
