@@ -9,6 +9,38 @@
 namespace renewmatch::api {
 namespace {
 
+// Length of the valid UTF-8 sequence starting at text[i], or 0 when it is invalid (overlong,
+// surrogate, above U+10FFFF, truncated, or a stray continuation byte).
+std::size_t Utf8SequenceLength(std::string_view text, std::size_t i) noexcept {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    if (lead < 0x80) return 1;
+    std::size_t extra = 0;
+    std::uint32_t code = 0;
+    if (lead >= 0xC2 && lead <= 0xDF) {
+        extra = 1;
+        code = lead & 0x1Fu;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+        extra = 2;
+        code = lead & 0x0Fu;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+        extra = 3;
+        code = lead & 0x07u;
+    } else {
+        return 0;
+    }
+    if (extra > text.size() - i - 1) return 0;
+    for (std::size_t k = 1; k <= extra; ++k) {
+        const auto next = static_cast<unsigned char>(text[i + k]);
+        if ((next & 0xC0u) != 0x80u) return 0;
+        code = (code << 6) | (next & 0x3Fu);
+    }
+    if ((extra == 2 && (code < 0x800 || (code >= 0xD800 && code <= 0xDFFF))) ||
+        (extra == 3 && (code < 0x10000 || code > 0x10FFFF))) {
+        return 0;
+    }
+    return extra + 1;
+}
+
 const char* TypeName(const JsonValue& value) {
     if (value.IsNull()) return "null";
     if (value.IsBool()) return "boolean";
@@ -67,6 +99,31 @@ ApiResult<std::optional<T>> ReadOptional(const JsonValue& object,
 }
 
 }  // namespace
+
+bool IsValidUtf8(std::string_view text) noexcept {
+    for (std::size_t i = 0; i < text.size();) {
+        const std::size_t length = Utf8SequenceLength(text, i);
+        if (length == 0) return false;
+        i += length;
+    }
+    return true;
+}
+
+std::string SanitizeUtf8(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size();) {
+        const std::size_t length = Utf8SequenceLength(text, i);
+        if (length == 0) {
+            out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER
+            ++i;
+        } else {
+            out.append(text, i, length);
+            i += length;
+        }
+    }
+    return out;
+}
 
 ApiResult<JsonDocument> ParseDocument(std::string_view text) {
     JsonDocument document;
@@ -296,10 +353,20 @@ JsonWriter& JsonWriter::EndArray() {
     return *this;
 }
 JsonWriter& JsonWriter::Key(std::string_view key) {
+    if (!IsValidUtf8(key)) {
+        const std::string clean = SanitizeUtf8(key);
+        writer_.Key(clean.data(), static_cast<rapidjson::SizeType>(clean.size()), true);
+        return *this;
+    }
     writer_.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()), true);
     return *this;
 }
 JsonWriter& JsonWriter::String(std::string_view value) {
+    if (!IsValidUtf8(value)) {
+        const std::string clean = SanitizeUtf8(value);
+        writer_.String(clean.data(), static_cast<rapidjson::SizeType>(clean.size()), true);
+        return *this;
+    }
     writer_.String(value.data(), static_cast<rapidjson::SizeType>(value.size()), true);
     return *this;
 }

@@ -14,7 +14,7 @@
 //   "out_of_range"  a number outside the target range, a non-finite number, a too-long string
 // `at` is the pointer of the object being read ("" for the document root).
 //
-// Writing: JsonWriter wraps rapidjson::Writer over a StringBuffer (streaming, no DOM).
+// Writing: JsonWriter wraps rapidjson::Writer over a string buffer (streaming, no DOM).
 //
 // Thread-safety: functions are stateless; a Document / JsonWriter belongs to one thread.
 #pragma once
@@ -38,14 +38,158 @@
 #define RAPIDJSON_HAS_STDSTRING 1
 #endif
 
+#include <rapidjson/allocators.h>
+#include <rapidjson/internal/stack.h>
+
+#include <cstdlib>
+#include <utility>
+
+namespace renewmatch::api {
+
+// The allocator type that selects JsonStack below for every RapidJSON parse/write stack.
+class JsonStackAllocator : public rapidjson::CrtAllocator {};
+
+}  // namespace renewmatch::api
+
+namespace rapidjson::internal {
+
+// RapidJSON 1.1.0's internal::Stack computes `stackTop_ + n` while its buffer is still null
+// (before the first allocation), which is undefined behaviour that clang's UBSan reports on the
+// first value of every parse and every write. This specialisation (selected by
+// JsonStackAllocator) keeps the same interface but tracks offsets, so nothing ever offsets a
+// null pointer. Growth is by half again, like the original; memory comes from realloc.
+template <>
+class Stack<renewmatch::api::JsonStackAllocator> {
+  public:
+    using Allocator = renewmatch::api::JsonStackAllocator;
+
+    Stack(Allocator* allocator, size_t initial_capacity)
+        : allocator_(allocator), initial_capacity_(initial_capacity) {}
+    Stack(Stack&& other) noexcept { Swap(other); }
+    Stack& operator=(Stack&& other) noexcept {
+        if (this != &other) {
+            Stack empty(nullptr, 0);
+            Swap(empty);
+            Swap(other);
+        }
+        return *this;
+    }
+    Stack(const Stack&) = delete;
+    Stack& operator=(const Stack&) = delete;
+    ~Stack() { std::free(data_); }
+
+    void Swap(Stack& other) noexcept {
+        std::swap(allocator_, other.allocator_);
+        std::swap(data_, other.data_);
+        std::swap(top_, other.top_);
+        std::swap(capacity_, other.capacity_);
+        std::swap(initial_capacity_, other.initial_capacity_);
+    }
+    void Clear() { top_ = 0; }
+    void ShrinkToFit() {
+        if (top_ == 0) {
+            std::free(data_);
+            data_ = nullptr;
+            capacity_ = 0;
+        } else {
+            Resize(top_);
+        }
+    }
+
+    template <typename T>
+    void Reserve(size_t count = 1) {
+        if (capacity_ - top_ < sizeof(T) * count) Expand(sizeof(T) * count);
+    }
+    template <typename T>
+    T* Push(size_t count = 1) {
+        Reserve<T>(count);
+        return PushUnsafe<T>(count);
+    }
+    template <typename T>
+    T* PushUnsafe(size_t count = 1) {
+        RENEWMATCH_CHECK(capacity_ - top_ >= sizeof(T) * count, "JSON stack push past capacity");
+        T* slot = reinterpret_cast<T*>(data_ + top_);
+        top_ += sizeof(T) * count;
+        return slot;
+    }
+    template <typename T>
+    T* Pop(size_t count) {
+        RENEWMATCH_CHECK(top_ >= sizeof(T) * count, "JSON stack underflow");
+        top_ -= sizeof(T) * count;
+        return reinterpret_cast<T*>(data_ + top_);
+    }
+    template <typename T>
+    T* Top() {
+        RENEWMATCH_CHECK(top_ >= sizeof(T), "JSON stack is empty");
+        return reinterpret_cast<T*>(data_ + top_ - sizeof(T));
+    }
+    template <typename T>
+    const T* Top() const {
+        RENEWMATCH_CHECK(top_ >= sizeof(T), "JSON stack is empty");
+        return reinterpret_cast<const T*>(data_ + top_ - sizeof(T));
+    }
+    // data_ may be null only while top_ is 0, and adding 0 to a null pointer is well defined.
+    template <typename T>
+    T* End() {
+        return reinterpret_cast<T*>(data_ + top_);
+    }
+    template <typename T>
+    const T* End() const {
+        return reinterpret_cast<const T*>(data_ + top_);
+    }
+    template <typename T>
+    T* Bottom() {
+        return reinterpret_cast<T*>(data_);
+    }
+    template <typename T>
+    const T* Bottom() const {
+        return reinterpret_cast<const T*>(data_);
+    }
+
+    bool HasAllocator() const { return allocator_ != nullptr; }
+    Allocator& GetAllocator() {
+        RENEWMATCH_CHECK(allocator_ != nullptr, "JSON stack has no allocator");
+        return *allocator_;
+    }
+    bool Empty() const { return top_ == 0; }
+    size_t GetSize() const { return top_; }
+    size_t GetCapacity() const { return capacity_; }
+
+  private:
+    void Expand(size_t bytes) {
+        size_t capacity = capacity_ == 0 ? initial_capacity_ : capacity_ + (capacity_ + 1) / 2;
+        if (capacity < top_ + bytes) capacity = top_ + bytes;
+        Resize(capacity);
+    }
+    void Resize(size_t capacity) {
+        void* grown = std::realloc(data_, capacity);
+        RENEWMATCH_CHECK(grown != nullptr, "out of memory growing a JSON stack");
+        data_ = static_cast<char*>(grown);
+        capacity_ = capacity;
+    }
+
+    Allocator* allocator_ = nullptr;  // not owned; memory comes from realloc
+    char* data_ = nullptr;
+    size_t top_ = 0;  // bytes in use
+    size_t capacity_ = 0;
+    size_t initial_capacity_ = 0;
+};
+
+}  // namespace rapidjson::internal
+
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 namespace renewmatch::api {
 
-using JsonDocument = rapidjson::Document;
+// Parse and write stacks use JsonStackAllocator (see above); values use the usual pool.
+using JsonDocument = rapidjson::
+    GenericDocument<rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>, JsonStackAllocator>;
 using JsonValue = rapidjson::Value;
+using JsonStringBuffer = rapidjson::GenericStringBuffer<rapidjson::UTF8<>, JsonStackAllocator>;
+using JsonRawWriter =
+    rapidjson::Writer<JsonStringBuffer, rapidjson::UTF8<>, rapidjson::UTF8<>, JsonStackAllocator>;
 
 // Longest string a reader accepts unless told otherwise (bytes of UTF-8).
 inline constexpr std::size_t kMaxJsonStringLength = 64 * 1024;
@@ -120,8 +264,15 @@ ApiResult<void> RejectUnknownFields(const JsonValue& object,
                                     std::string_view at,
                                     std::initializer_list<std::string_view> allowed);
 
+// Strict UTF-8 check (no overlong forms, no surrogates, nothing above U+10FFFF).
+bool IsValidUtf8(std::string_view text) noexcept;
+// `text` with each invalid UTF-8 sequence replaced by U+FFFD.
+std::string SanitizeUtf8(std::string_view text);
+
 // Streaming encoder: JsonWriter w; w.StartObject(); w.Field("id", 7); w.EndObject();
-// std::string body = w.Take();  Non-finite doubles are written as null (JSON has no NaN).
+// std::string body = w.Take();  Non-finite doubles are written as null (JSON has no NaN);
+// keys and strings that are not valid UTF-8 (e.g. echoed request bytes) are written with U+FFFD
+// in place of each bad sequence, so the output is always valid JSON.
 class JsonWriter {
   public:
     JsonWriter();
@@ -165,11 +316,11 @@ class JsonWriter {
     std::string Take();
     std::string_view view() const { return {buffer_.GetString(), buffer_.GetSize()}; }
 
-    rapidjson::Writer<rapidjson::StringBuffer>& raw() { return writer_; }
+    JsonRawWriter& raw() { return writer_; }
 
   private:
-    rapidjson::StringBuffer buffer_;
-    rapidjson::Writer<rapidjson::StringBuffer> writer_;
+    JsonStringBuffer buffer_;
+    JsonRawWriter writer_;
 };
 
 }  // namespace renewmatch::api

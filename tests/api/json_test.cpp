@@ -261,3 +261,39 @@ TEST(JsonWriterTest, CopiesAParsedValue) {
 
 }  // namespace
 }  // namespace renewmatch::api
+
+namespace renewmatch::api {
+namespace {
+
+TEST(Utf8Test, ValidatesStrictly) {
+    EXPECT_TRUE(IsValidUtf8(""));
+    EXPECT_TRUE(IsValidUtf8("plain ascii"));
+    EXPECT_TRUE(IsValidUtf8("中文 \xF0\x9F\x98\x80"));
+    EXPECT_FALSE(IsValidUtf8("\xFF"));
+    EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));          // overlong '/'
+    EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));      // surrogate
+    EXPECT_FALSE(IsValidUtf8("\xF4\x90\x80\x80"));  // above U+10FFFF
+    EXPECT_FALSE(IsValidUtf8("\xE4\xB8"));          // truncated
+    EXPECT_FALSE(IsValidUtf8("\x80"));              // stray continuation
+}
+
+TEST(Utf8Test, SanitizeReplacesEachBadSequence) {
+    EXPECT_EQ(SanitizeUtf8("a\xFF"
+                           "b"),
+              "a\xEF\xBF\xBD"
+              "b");
+    EXPECT_EQ(SanitizeUtf8("中\xE4\xB8"), "中\xEF\xBF\xBD\xEF\xBF\xBD");
+    EXPECT_EQ(SanitizeUtf8("ok"), "ok");
+}
+
+TEST(JsonWriterTest, InvalidUtf8IsReplacedSoTheOutputStaysValid) {
+    JsonWriter w;
+    w.StartObject().Field("k\xFF", "v\xC0\xAF").EndObject();
+    const std::string text = w.Take();
+    auto doc = ParseDocument(text);  // validates encoding
+    ASSERT_TRUE(doc.has_value()) << text;
+    EXPECT_EQ(*ReadString(*doc, "k\xEF\xBF\xBD", ""), "v\xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
+}  // namespace
+}  // namespace renewmatch::api

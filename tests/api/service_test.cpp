@@ -198,6 +198,12 @@ TEST_F(ServiceTest, UnknownPathIs404WithTheErrorBody) {
     EXPECT_EQ(outcome_.error_code, "not_found");
 }
 
+TEST_F(ServiceTest, EchoedRequestBytesNeverBreakTheErrorBody) {
+    HttpResponse response = Send(Request(http::verb::get, "/v1/\xFF\xFEnowhere"));
+    EXPECT_EQ(response.result_int(), 404u);
+    EXPECT_EQ(DecodeError(response).code, "not_found");  // parsed with UTF-8 validation
+}
+
 TEST_F(ServiceTest, WrongMethodIs405WithAllow) {
     HttpResponse response = Send(Request(http::verb::post, "/healthz"));
     EXPECT_EQ(response.result_int(), 405u);
