@@ -23,8 +23,8 @@ namespace renewmatch::api {
 
 struct RateLimitOptions {
     bool enabled = true;
-    double rate_per_second = 20.0;  // sustained requests per second per key
-    double burst = 40.0;            // bucket size: requests allowed back to back
+    double rate_per_second = 50.0;  // sustained requests per second per key
+    double burst = 200.0;           // bucket size: requests allowed back to back
 };
 
 struct RateDecision {
