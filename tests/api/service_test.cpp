@@ -9,9 +9,11 @@
 #include "schema/database.hpp"
 #include "tests/support/test_util.hpp"
 
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 
 namespace renewmatch::api {
 namespace {
@@ -411,6 +413,32 @@ TEST_F(ReadyzTest, ReadyWithAMigratedDatabaseAndAllFlags) {
 
     app_.readiness.Set("index", false);
     EXPECT_EQ(Send(Request(http::verb::get, "/readyz")).result_int(), 503u);
+    app_.db = nullptr;
+}
+
+TEST_F(ReadyzTest, ConcurrentRequestsFromManyThreads) {
+    TempDir dir;
+    auto db = schema::Database::Open((dir / "concurrent.db").string());
+    ASSERT_OK(db);
+    ASSERT_OK((*db)->Migrate());
+    app_.db = db->get();
+    std::atomic<int> ok{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 50; ++i) {
+                HttpRequest ready = Request(http::verb::get, "/readyz");
+                HttpRequest who = Request(http::verb::get, "/v1/whoami");
+                who.set(http::field::authorization,
+                        t % 2 == 0 ? "Bearer buyer-key" : "Bearer nope");
+                const auto r1 = service_.Handle(ready, RequestInfo{});
+                const auto r2 = service_.Handle(who, RequestInfo{});
+                if (r1.result_int() == 200 && r2.result_int() == (t % 2 == 0 ? 200u : 401u)) ++ok;
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(ok.load(), 4 * 50);
     app_.db = nullptr;
 }
 
