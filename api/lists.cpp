@@ -1,6 +1,7 @@
 #include "api/lists.hpp"
 
 #include "api/audit.hpp"
+#include "api/auth_fields.hpp"
 #include "api/http.hpp"
 #include "api/json.hpp"
 #include "api/lists_decode.hpp"
@@ -465,6 +466,135 @@ Reply PostList(RequestContext& ctx, const ListRouteOptions& options) {
     return JsonResponse(static_cast<unsigned>(written->status), std::move(written->body));
 }
 
+// ---- reads -----------------------------------------------------------------------------------
+
+std::optional<std::int64_t> PositiveId(std::string_view text) {
+    std::int64_t id = 0;
+    const char* end = text.data() + text.size();
+    if (text.empty() || std::from_chars(text.data(), end, id).ptr != end || id <= 0) {
+        return std::nullopt;
+    }
+    return id;
+}
+
+matcher::BudgetVisibility ParseVisibility(std::string_view v) {
+    if (v == "hidden") return matcher::BudgetVisibility::kHidden;
+    if (v == "range") return matcher::BudgetVisibility::kRange;
+    return matcher::BudgetVisibility::kPublic;
+}
+
+void WriteListRecord(JsonWriter& w, const schema::ListRecord& list) {
+    w.StartObject();
+    w.Field("id", list.id).Field("kind", list.kind).Field("series", list.series);
+    w.Field("version", list.version).Field("title", list.title).Field("period", list.period);
+    w.Field("status", list.status).Field("publisherId", list.org_id);
+    w.Field("lineCount", list.line_count);
+    w.Field("publishedAt", FormatTimestampMs(list.published_at_ms));
+    w.Field("sourceFormat", list.source_format);
+    if (!list.source_encoding.empty()) w.Field("sourceEncoding", list.source_encoding);
+    w.Key("counts").StartObject().Field("added", list.added).Field("changed", list.changed);
+    w.Field("unchanged", list.unchanged).Field("withdrawn", list.withdrawn).EndObject();
+    w.EndObject();
+}
+
+Reply GetList(RequestContext& ctx) {
+    if (ctx.app.db == nullptr) return ApiError::Make(Errc::kUnavailable, "no database");
+    const auto id = PositiveId(ctx.Param("id"));
+    if (!id) return ApiError::Make(Errc::kNotFound, "no such list");
+    auto found = ctx.app.db->Read([&](schema::Connection& c) { return schema::FindList(c, *id); });
+    if (!found) return ToApiError(found.error());
+    if (!*found) return ApiError::Make(Errc::kNotFound, "no such list");
+    JsonWriter w;
+    WriteListRecord(w, **found);
+    return JsonResponse(http::status::ok, w.Take());
+}
+
+// GET /v1/{demands|supply|projects}/{id}: the line with its storage metadata, an ETag of its
+// revision, and confidential fields (hidden/range budgets) redacted for other organisations.
+Reply GetLine(RequestContext& ctx, std::string_view entity) {
+    if (ctx.app.db == nullptr) return ApiError::Make(Errc::kUnavailable, "no database");
+    const auto id = PositiveId(ctx.Param("id"));
+    if (!id) return ApiError::Make(Errc::kNotFound, "no such line");
+    auto found =
+        ctx.app.db->Read([&](schema::Connection& c) { return schema::FindLine(c, entity, *id); });
+    if (!found) return ToApiError(found.error());
+    if (!*found) return ApiError::Make(Errc::kNotFound, "no such line");
+    const schema::LineRow& row = **found;
+    const std::string etag = "\"" + row.entity + "-" + std::to_string(row.id) + "-r" +
+                             std::to_string(row.revision) + "\"";
+    if (ctx.request[http::field::if_none_match] == etag) {
+        HttpResponse not_modified{http::status::not_modified, 11};
+        not_modified.set(http::field::etag, etag);
+        return not_modified;
+    }
+    auto body = ParseDocument(row.body);
+    if (!body || !body->IsObject()) {
+        return ApiError::Make(Errc::kInternal, "stored line is not a JSON object");
+    }
+    JsonWriter w;
+    w.StartObject().Field("id", row.id).Field("kind", row.entity);
+    w.Field("publisherId", row.org_id).Field("series", row.series).Field("listId", row.list_id);
+    w.Field("status", row.status).Field("revision", row.revision);
+    w.Field("updatedAt", FormatTimestampMs(row.updated_at_ms));
+    w.Key("line").StartObject();
+    RecordWriter record(w, Viewer::From(ctx.principal), row.org_id);
+    for (const auto& member : body->GetObject()) {
+        const std::string_view key(member.name.GetString(), member.name.GetStringLength());
+        if (key == "budget") {
+            WriteBudget(record, row.budget_amount, row.budget_currency,
+                        ParseVisibility(row.budget_visibility));
+        } else if (key == "status") {
+            w.Field("status", row.status);  // the stored status ('withdrawn' included)
+        } else {
+            w.Key(key).Value(member.value);
+        }
+    }
+    w.EndObject().EndObject();
+    HttpResponse response = JsonResponse(http::status::ok, w.Take());
+    response.set(http::field::etag, etag);
+    return response;
+}
+
+// GET /v1/changes?since=CURSOR&limit=N: the ordered change feed. The cursor is opaque to
+// clients (today the last seq seen, as decimal); "" or absent starts from the beginning.
+Reply GetChanges(RequestContext& ctx) {
+    if (ctx.app.db == nullptr) return ApiError::Make(Errc::kUnavailable, "no database");
+    std::int64_t since = 0;
+    if (auto s = ctx.query.Get("since"); s && !s->empty()) {
+        const char* end = s->data() + s->size();
+        if (std::from_chars(s->data(), end, since).ptr != end || since < 0) {
+            ApiError e = ApiError::Make(Errc::kInvalidArgument, "bad cursor", "bad_query");
+            e.details.push_back(
+                {std::nullopt, "since", "invalid_value", "not a cursor from this feed"});
+            return e;
+        }
+    }
+    std::int64_t limit = 500;
+    if (auto l = ctx.query.Get("limit")) {
+        const char* end = l->data() + l->size();
+        if (std::from_chars(l->data(), end, limit).ptr != end || limit < 1 || limit > 5000) {
+            ApiError e = ApiError::Make(Errc::kInvalidArgument, "bad limit", "bad_query");
+            e.details.push_back({std::nullopt, "limit", "out_of_range", "limit must be 1..5000"});
+            return e;
+        }
+    }
+    auto rows = ctx.app.db->Read(
+        [&](schema::Connection& c) { return schema::ListChanges(c, since, limit); });
+    if (!rows) return ToApiError(rows.error());
+    JsonWriter w;
+    w.StartObject().Key("changes").StartArray();
+    for (const auto& r : *rows) {
+        w.StartObject().Field("seq", r.seq).Field("at", FormatTimestampMs(r.at_ms));
+        w.Field("kind", r.entity).Field("id", r.line_id).Field("ref", r.ref);
+        w.Field("change", r.change).Field("revision", r.revision).Field("listId", r.list_id);
+        w.Field("publisherId", r.org_id).EndObject();
+    }
+    w.EndArray();
+    w.Field("next", std::to_string(rows->empty() ? since : rows->back().seq));
+    w.Field("hasMore", static_cast<std::int64_t>(rows->size()) == limit).EndObject();
+    return JsonResponse(http::status::ok, w.Take());
+}
+
 }  // namespace
 
 void RegisterListRoutes(Router& router, const ListRouteOptions& options) {
@@ -473,6 +603,22 @@ void RegisterListRoutes(Router& router, const ListRouteOptions& options) {
         [options](RequestContext& ctx) { return PostList(ctx, options); },
         RouteOptions::Authenticated("lists.publish", {Role::kBuyer, Role::kSupplier},
                                     options.body_limit));
+    router.Add(http::verb::get, "/v1/lists/{id}", GetList,
+               RouteOptions::Authenticated("lists.get"));
+    router.Add(
+        http::verb::get, "/v1/demands/{id}",
+        [](RequestContext& ctx) { return GetLine(ctx, "demand"); },
+        RouteOptions::Authenticated("demands.get"));
+    router.Add(
+        http::verb::get, "/v1/supply/{id}",
+        [](RequestContext& ctx) { return GetLine(ctx, "supply"); },
+        RouteOptions::Authenticated("supply.get"));
+    router.Add(
+        http::verb::get, "/v1/projects/{id}",
+        [](RequestContext& ctx) { return GetLine(ctx, "project"); },
+        RouteOptions::Authenticated("projects.get"));
+    router.Add(http::verb::get, "/v1/changes", GetChanges,
+               RouteOptions::Authenticated("changes.list"));
 }
 
 }  // namespace renewmatch::api

@@ -578,4 +578,59 @@ Result<void> SaveIdempotencyKey(Connection& connection,
         .Exec();
 }
 
+Result<std::optional<LineRow>> FindLine(Connection& connection,
+                                        std::string_view entity,
+                                        std::int64_t id) {
+    const Target target = TargetFor(entity);
+    if (target.entity != entity) return std::optional<LineRow>();
+    const bool demand = entity == "demand";
+    auto stmt =
+        connection.Prepare("SELECT id, org_id, series, " + std::string(target.ref_column) +
+                           ", list_id, status, revision, updated_at, body" +
+                           (demand ? ", budget_amount, budget_currency, budget_visibility" : "") +
+                           " FROM " + std::string(target.table) + " WHERE id = ?1");
+    if (!stmt) return stmt.error();
+    stmt->BindAll(id);
+    auto row = stmt->Step();
+    if (!row) return row.error();
+    if (!*row) return std::optional<LineRow>();
+    LineRow r;
+    r.entity = std::string(entity);
+    r.id = stmt->ColumnInt64(0);
+    r.org_id = stmt->ColumnInt64(1);
+    r.series = stmt->ColumnText(2);
+    r.ref = stmt->ColumnText(3);
+    r.list_id = stmt->ColumnInt64(4);
+    r.status = stmt->ColumnText(5);
+    r.revision = stmt->ColumnInt64(6);
+    r.updated_at_ms = stmt->ColumnInt64(7);
+    r.body = stmt->ColumnText(8);
+    if (demand) {
+        r.budget_amount = stmt->ColumnOptionalDouble(9);
+        r.budget_currency = stmt->ColumnText(10);
+        r.budget_visibility = stmt->ColumnText(11);
+    }
+    return std::optional<LineRow>(std::move(r));
+}
+
+Result<std::vector<ChangeRow>> ListChanges(Connection& connection,
+                                           std::int64_t after_seq,
+                                           std::int64_t limit) {
+    auto stmt = connection.Prepare(
+        "SELECT seq, at, org_id, entity, line_id, ref, change, revision, list_id FROM changes "
+        "WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+    if (!stmt) return stmt.error();
+    stmt->BindAll(after_seq, limit);
+    std::vector<ChangeRow> out;
+    while (true) {
+        auto row = stmt->Step();
+        if (!row) return row.error();
+        if (!*row) break;
+        out.push_back(ChangeRow{stmt->ColumnInt64(0), stmt->ColumnInt64(1), stmt->ColumnInt64(2),
+                                stmt->ColumnText(3), stmt->ColumnInt64(4), stmt->ColumnText(5),
+                                stmt->ColumnText(6), stmt->ColumnInt64(7), stmt->ColumnInt64(8)});
+    }
+    return out;
+}
+
 }  // namespace renewmatch::schema

@@ -109,4 +109,46 @@ struct IdempotencyRecord {
                                               const IdempotencyRecord& record,
                                               std::int64_t now_ms);
 
+// ---- reads ------------------------------------------------------------------------------------
+
+// One stored line of any kind, with the columns reads need.
+struct LineRow {
+    std::string entity;  // demand | supply | project
+    std::int64_t id = 0;
+    std::int64_t org_id = 0;
+    std::string series;
+    std::string ref;
+    std::int64_t list_id = 0;
+    std::string status;
+    std::int64_t revision = 0;
+    std::int64_t updated_at_ms = 0;
+    std::string body;  // canonical JSON (confidential fields included: redact before sending)
+    // demand lines only: the budget as stored, for the visibility rules.
+    std::optional<double> budget_amount;
+    std::string budget_currency;
+    std::string budget_visibility;
+};
+
+// The line `id` of `entity` ("demand", "supply", "project"), or nullopt.
+[[nodiscard]] Result<std::optional<LineRow>> FindLine(Connection& connection,
+                                                      std::string_view entity,
+                                                      std::int64_t id);
+
+struct ChangeRow {
+    std::int64_t seq = 0;
+    std::int64_t at_ms = 0;
+    std::int64_t org_id = 0;
+    std::string entity;
+    std::int64_t line_id = 0;
+    std::string ref;
+    std::string change;  // created | changed | withdrawn
+    std::int64_t revision = 0;
+    std::int64_t list_id = 0;
+};
+
+// Up to `limit` change-feed rows with seq > `after_seq`, in seq order.
+[[nodiscard]] Result<std::vector<ChangeRow>> ListChanges(Connection& connection,
+                                                         std::int64_t after_seq,
+                                                         std::int64_t limit);
+
 }  // namespace renewmatch::schema

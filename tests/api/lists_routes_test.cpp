@@ -99,6 +99,15 @@ class ListsRoutesTest : public ::testing::Test {
         return service_->Handle(request, RequestInfo{"req-" + std::to_string(now_ms_), "test"});
     }
 
+    HttpResponse Get(std::string target,
+                     std::string token = "buyer",
+                     std::string if_none_match = {}) {
+        HttpRequest request{http::verb::get, target, 11};
+        request.set(http::field::authorization, "Bearer " + token);
+        if (!if_none_match.empty()) request.set(http::field::if_none_match, if_none_match);
+        return service_->Handle(request, RequestInfo{"get", "test"});
+    }
+
     Snapshot Take() {
         auto snap = db_->Read([](schema::Connection& c) -> Result<Snapshot> {
             Snapshot s;
@@ -413,6 +422,67 @@ TEST_F(ListsRoutesTest, AdminPublishesForAnotherOrganisation) {
     EXPECT_EQ(Count("SELECT org_id FROM supply_lines WHERE sku = 'S1'"), supplier_org_);
     EXPECT_EQ(Count("SELECT count(*) FROM attributes WHERE unit = 'kW'"), 1);
     EXPECT_EQ(Count("SELECT count(*) FROM service_areas WHERE region = '32'"), 1);
+}
+
+TEST_F(ListsRoutesTest, ReadsRedactHiddenBudgetsAndCarryETags) {
+    ASSERT_EQ(Post(DemandList({DemandLine("A", 1), DemandLine("B", 2)})).result_int(), 201U);
+    const auto id_a = Count("SELECT id FROM demand_lines WHERE ref = 'A'");
+    const std::string path = "/v1/demands/" + std::to_string(id_a);
+
+    auto own = Get(path, "buyer");
+    ASSERT_EQ(own.result_int(), 200U) << own.body();
+    EXPECT_NE(own.body().find("\"budget\":{\"amount\":500000"), std::string::npos) << own.body();
+    const std::string etag(own[http::field::etag]);
+    EXPECT_EQ(etag, "\"demand-" + std::to_string(id_a) + "-r1\"");
+    // Another organisation never sees a hidden budget (not even the key).
+    auto other = Get(path, "supplier");
+    ASSERT_EQ(other.result_int(), 200U);
+    EXPECT_EQ(other.body().find("budget"), std::string::npos) << other.body();
+    EXPECT_NE(other.body().find("\"unit\":\"rpm\""), std::string::npos) << other.body();
+    // Conditional GET.
+    EXPECT_EQ(Get(path, "buyer", etag).result_int(), 304U);
+
+    // After A is withdrawn: new revision, new ETag, status withdrawn.
+    ASSERT_EQ(Post(DemandList({DemandLine("B", 2)})).result_int(), 201U);
+    auto withdrawn = Get(path, "buyer", etag);
+    ASSERT_EQ(withdrawn.result_int(), 200U);
+    EXPECT_NE(withdrawn.body().find("\"status\":\"withdrawn\""), std::string::npos);
+    EXPECT_EQ(std::string(withdrawn[http::field::etag]),
+              "\"demand-" + std::to_string(id_a) + "-r2\"");
+
+    EXPECT_EQ(Get("/v1/demands/999999").result_int(), 404U);
+    EXPECT_EQ(Get("/v1/demands/abc").result_int(), 404U);
+    EXPECT_EQ(Get("/v1/supply/" + std::to_string(id_a)).result_int(), 404U);
+    const auto list_id = Count("SELECT max(id) FROM lists");
+    auto list = Get("/v1/lists/" + std::to_string(list_id), "supplier");
+    ASSERT_EQ(list.result_int(), 200U);
+    EXPECT_NE(list.body().find("\"version\":2"), std::string::npos) << list.body();
+    EXPECT_EQ(Get("/v1/lists/0").result_int(), 404U);
+}
+
+TEST_F(ListsRoutesTest, ChangeFeedIsOrderedAndPaged) {
+    ASSERT_EQ(Post(DemandList({DemandLine("A", 1), DemandLine("B", 2)})).result_int(), 201U);
+    ASSERT_EQ(Post(DemandList({DemandLine("A", 3)})).result_int(), 201U);
+    auto page = Get("/v1/changes?limit=3", "job");
+    ASSERT_EQ(page.result_int(), 200U) << page.body();
+    auto doc = ParseDocument(page.body());
+    ASSERT_TRUE(doc.has_value());
+    auto changes = ReadArray(*doc, "changes", "");
+    ASSERT_TRUE(changes.has_value());
+    ASSERT_EQ((*changes)->Size(), 3U);
+    EXPECT_TRUE(Or<bool>(ReadBool(*doc, "hasMore", ""), false));
+    std::vector<std::string> seen;
+    for (const auto& c : (*changes)->GetArray()) {
+        seen.push_back(Or<std::string>(ReadString(c, "ref", ""), "") + ":" +
+                       Or<std::string>(ReadString(c, "change", ""), ""));
+    }
+    EXPECT_EQ(seen, (std::vector<std::string>{"A:created", "B:created", "A:changed"}));
+    const std::string next = Or<std::string>(ReadString(*doc, "next", ""), "");
+    auto rest = Get("/v1/changes?since=" + next, "job");
+    ASSERT_EQ(rest.result_int(), 200U);
+    EXPECT_NE(rest.body().find("\"ref\":\"B\",\"change\":\"withdrawn\""), std::string::npos)
+        << rest.body();
+    EXPECT_EQ(Get("/v1/changes?since=-4").result_int(), 422U);
 }
 
 }  // namespace
