@@ -15,6 +15,13 @@
 // An Idempotency-Key header (1–200 chars) replays the first response of (organisation, key)
 // with `Idempotent-Replayed: true`; the same key with a different request is 409.
 //
+//   GET /v1/lists/{id}                          one list version (metadata and counts)
+//   GET /v1/demands|supply|projects/{id}        one line, `ETag: "<kind>-<id>-r<revision>"`,
+//                                               304 on a matching If-None-Match; budgets follow
+//                                               api/auth_fields.hpp (hidden: owner and admin only)
+//   GET /v1/changes?since=CURSOR&limit=N        the ordered feed of created/changed/withdrawn lines
+// Any authenticated role may read.
+//
 // Thread-safety: handlers are stateless; the database serialises writers.
 #pragma once
 
