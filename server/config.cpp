@@ -61,6 +61,18 @@ std::string ParseDurationInto(std::string_view text, std::chrono::milliseconds& 
     return {};
 }
 
+std::string ParseRateInto(std::string_view text, double min, double max, double& out) {
+    const std::string s(text);
+    char* end = nullptr;
+    const double v = std::strtod(s.c_str(), &end);
+    if (s.empty() || end != s.c_str() + s.size() || !(v >= min && v <= max)) {
+        return "expected a number from " + std::to_string(static_cast<long long>(min)) + " to " +
+               std::to_string(static_cast<long long>(max)) + ", got '" + s + "'";
+    }
+    out = v;
+    return {};
+}
+
 std::string ParseNonEmpty(std::string_view text, std::string& out) {
     if (text.empty()) return "must not be empty";
     out = std::string(text);
@@ -106,6 +118,13 @@ const Setting kSettings[] = {
          c.header_limit = static_cast<std::uint32_t>(*r);
          return {};
      }},
+    {"rate_limit_per_second", "RATE", "20",
+     "requests per second each API key may sustain; 0 disables rate limiting (-> 429)",
+     [](Config& c, std::string_view v) {
+         return ParseRateInto(v, 0, 100000, c.rate_limit_per_second);
+     }},
+    {"rate_limit_burst", "N", "40", "requests an API key may send back to back (1-100000)",
+     [](Config& c, std::string_view v) { return ParseRateInto(v, 1, 100000, c.rate_limit_burst); }},
     {"handshake_timeout", "DURATION", "10s", "TLS handshake (and TLS close) deadline",
      [](Config& c, std::string_view v) { return ParseDurationInto(v, c.handshake_timeout); }},
     {"read_timeout", "DURATION", "30s", "deadline to receive a whole request once it has begun",
@@ -322,24 +341,28 @@ ConfigResult<std::vector<std::pair<std::string, std::string>>> ReadConfigFile(
     while (std::getline(in, line)) {
         ++line_no;
         const std::string where = path + ":" + std::to_string(line_no);
-        std::string_view view = line;
-        if (auto hash = view.find('#'); hash != std::string_view::npos) {
-            // A '#' inside a quoted value is part of the value.
-            auto quote = view.find('"');
-            if (quote == std::string_view::npos || hash < quote) view = view.substr(0, hash);
-        }
-        view = Trim(view);
-        if (view.empty()) continue;
+        std::string_view view = Trim(line);
+        if (view.empty() || view.front() == '#') continue;
         auto eq = view.find('=');
         if (eq == std::string_view::npos) {
             return Error(where + ": expected 'key = value', got '" + std::string(view) + "'");
         }
         std::string key(Trim(view.substr(0, eq)));
-        std::string_view value = Trim(view.substr(eq + 1));
-        if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
-            value = value.substr(1, value.size() - 2);
-        } else if (!value.empty() && value.front() == '"') {
-            return Error(where + ": unterminated quoted value for '" + key + "'");
+        std::string_view rest = Trim(view.substr(eq + 1));
+        std::string_view value;
+        if (!rest.empty() && rest.front() == '"') {
+            // A quoted value may contain '#'; after the closing quote only a comment may follow.
+            auto close = rest.find('"', 1);
+            if (close == std::string_view::npos) {
+                return Error(where + ": unterminated quoted value for '" + key + "'");
+            }
+            value = rest.substr(1, close - 1);
+            std::string_view after = Trim(rest.substr(close + 1));
+            if (!after.empty() && after.front() != '#') {
+                return Error(where + ": unexpected text after the quoted value for '" + key + "'");
+            }
+        } else {
+            value = Trim(rest.substr(0, rest.find('#')));
         }
         if (FindSetting(key) == nullptr) {
             return Error(where + ": unknown setting '" + key + "'");
@@ -387,9 +410,9 @@ ConfigResult<Config> LoadConfig(const CommandLine& command_line,
             if (EnvName(s.key) == name) match = &s;
         }
         if (match == nullptr) {
-            // Variables used by scripts and tests, not by the daemon.
-            if (name == "RENEWMATCH_JOBS" || name == "RENEWMATCH_SKIP_FUZZ") continue;
-            return Error("unknown environment variable " + name + " (see --help)");
+            // Probably a typo, but scripts may export RENEWMATCH_* variables of their own: warn.
+            config.warnings.push_back("ignoring unknown environment variable " + name);
+            continue;
         }
         if (auto r = ApplySetting(config, match->key, value, "environment variable " + name); !r) {
             return r.error();

@@ -43,6 +43,8 @@ struct Config {
     // Limits.
     std::size_t max_connections = 1024;
     std::uint32_t header_limit = 16 * 1024;  // bytes of request line + header fields (-> 431)
+    double rate_limit_per_second = 20.0;     // per API key, sustained; 0 disables (-> 429)
+    double rate_limit_burst = 40.0;          // per API key, back-to-back requests
 
     // Timeouts.
     std::chrono::milliseconds handshake_timeout{10'000};
@@ -53,6 +55,9 @@ struct Config {
 
     // Test-only routes under /_test/ (slow and echo handlers). Never enable in production.
     bool enable_test_routes = false;
+
+    // Non-fatal findings while loading (e.g. an unknown RENEWMATCH_* variable), for the log.
+    std::vector<std::string> warnings;
 };
 
 // A configuration error for a human: names the setting and where its value came from.

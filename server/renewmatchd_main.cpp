@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,8 @@ int main(int argc, char** argv) {
         std::cerr << "renewmatchd: " << config.error().message << "\n";
         return 2;
     }
+
+    for (const auto& warning : config->warnings) rs::LogEvent("warn", warning);
 
     renewmatch::schema::DatabaseOptions db_options;
     db_options.reader_count = config->db_readers;
@@ -83,8 +86,14 @@ int main(int argc, char** argv) {
     // token bucket (api/auth.hpp). The first administrator key is made offline with
     // `renewmatch admin bootstrap --db PATH`, which prints it once: the daemon never writes a
     // secret into its log stream.
-    auto rate_limiter =
-        std::make_shared<renewmatch::api::TokenBucketLimiter>(renewmatch::api::RateLimitOptions{});
+    // rate_limit_per_second = 0 disables the limiter (InstallAccessControl takes null).
+    std::shared_ptr<renewmatch::api::TokenBucketLimiter> rate_limiter;
+    if (config->rate_limit_per_second > 0) {
+        renewmatch::api::RateLimitOptions rate;
+        rate.rate_per_second = config->rate_limit_per_second;
+        rate.burst = config->rate_limit_burst;
+        rate_limiter = std::make_shared<renewmatch::api::TokenBucketLimiter>(rate);
+    }
     renewmatch::api::InstallAccessControl(service, **db, rate_limiter);
 
     rs::ServiceHandler handler(service);
