@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <stdexcept>
 #include <thread>
@@ -381,6 +382,19 @@ TEST(DatabaseTest, InMemoryDatabaseServesReadsOnTheWriter) {
     ASSERT_OK(count);
     EXPECT_EQ(*count, 1);
     EXPECT_OK(db.Ping());
+}
+
+TEST(DatabaseTest, OpenFailsClearlyForAFileThatIsNotADatabase) {
+    TempDir dir;
+    {
+        std::ofstream out(dir / "garbage.db", std::ios::binary);
+        out << std::string(8192, 'x');
+    }
+    std::string why;
+    auto db = Database::Open((dir / "garbage.db").string(), {}, &why);
+    ASSERT_FALSE(db.has_value());
+    EXPECT_EQ(db.error(), make_error_code(Errc::kInternal));
+    EXPECT_NE(why.find("not a database"), std::string::npos) << why;
 }
 
 TEST(DatabaseTest, OpenFailsForAnUnreachablePath) {
