@@ -5,6 +5,8 @@
 
 #include <openssl/rand.h>
 
+#include <string>
+
 namespace renewmatch::api {
 namespace {
 
@@ -49,7 +51,14 @@ Result<Principal> StoreAuthenticator::Authenticate(std::string_view authorizatio
     const std::optional<ParsedKeyToken> parsed = ParseKeyToken(token);
     // From here on the work does not depend on whether the token parsed.
     const std::int64_t lookup_id = parsed ? parsed->key_id : 0;
-    const std::string_view secret = parsed ? parsed->secret : token.substr(0, kSecretChars);
+    // A malformed token is hashed as exactly kSecretChars bytes too (truncated or zero-padded),
+    // so the hash costs the same as for a well-formed one.
+    std::string filler;
+    if (!parsed) {
+        filler.assign(token.substr(0, kSecretChars));
+        filler.resize(kSecretChars, '\0');
+    }
+    const std::string_view secret = parsed ? parsed->secret : std::string_view(filler);
     const KeyHash presented = HashKeySecret(lookup_id, secret);
     lookups_.fetch_add(1, std::memory_order_relaxed);
     auto found = db_.Read(
