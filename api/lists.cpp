@@ -555,6 +555,60 @@ Reply GetLine(RequestContext& ctx, std::string_view entity) {
     return response;
 }
 
+// DELETE /v1/{demands|supply|projects}/{id}: withdraws the line (kept, status 'withdrawn').
+// Only the owning organisation's keys (or an administrator) may; If-Match, when sent, must carry
+// the current ETag (412 otherwise).
+Reply DeleteLine(RequestContext& ctx, std::string_view entity) {
+    if (ctx.app.db == nullptr) return ApiError::Make(Errc::kUnavailable, "no database");
+    const auto id = PositiveId(ctx.Param("id"));
+    if (!id) return ApiError::Make(Errc::kNotFound, "no such line");
+    const Principal& principal = *ctx.principal;
+    const std::string if_match(ctx.request[http::field::if_match]);
+    std::optional<ApiError> refusal;
+    auto done = ctx.app.db->Write([&](schema::Connection& c) -> Result<schema::LineRow> {
+        auto found = schema::FindLine(c, entity, *id);
+        if (!found) return found.error();
+        if (!*found) return Errc::kNotFound;
+        const schema::LineRow& row = **found;
+        if (principal.role != Role::kAdmin && principal.org_id != row.org_id) {
+            refusal = Forbidden("only the publishing organisation may withdraw this line");
+            return Errc::kForbidden;
+        }
+        std::optional<std::int64_t> expected;
+        if (!if_match.empty()) {
+            const std::string etag = "\"" + row.entity + "-" + std::to_string(row.id) + "-r" +
+                                     std::to_string(row.revision) + "\"";
+            if (if_match != etag && if_match != "*") {
+                refusal = ApiError::Make(Errc::kPreconditionFailed,
+                                         "the line has changed since that ETag (now " + etag + ")",
+                                         "precondition_failed");
+                return Errc::kPreconditionFailed;
+            }
+            expected = row.revision;
+        }
+        auto withdrawn = schema::WithdrawLine(c, entity, *id, expected, ctx.now_ms);
+        if (!withdrawn) return withdrawn.error();
+        auto audit = RecordAudit(c, ctx, "line.withdraw", std::string(entity), std::to_string(*id),
+                                 withdrawn->org_id);
+        if (!audit) return audit.error();
+        return withdrawn;
+    });
+    if (!done) {
+        if (refusal) return *refusal;
+        if (done.error() == make_error_code(Errc::kNotFound)) {
+            return ApiError::Make(Errc::kNotFound, "no such line");
+        }
+        return ToApiError(done.error(), "the line could not be withdrawn");
+    }
+    JsonWriter w;
+    w.StartObject().Field("id", done->id).Field("kind", done->entity);
+    w.Field("status", done->status).Field("revision", done->revision).EndObject();
+    HttpResponse response = JsonResponse(http::status::ok, w.Take());
+    response.set(http::field::etag, "\"" + done->entity + "-" + std::to_string(done->id) + "-r" +
+                                        std::to_string(done->revision) + "\"");
+    return response;
+}
+
 // GET /v1/changes?since=CURSOR&limit=N: the ordered change feed. The cursor is opaque to
 // clients (today the last seq seen, as decimal); "" or absent starts from the beginning.
 Reply GetChanges(RequestContext& ctx) {
@@ -617,6 +671,16 @@ void RegisterListRoutes(Router& router, const ListRouteOptions& options) {
         http::verb::get, "/v1/projects/{id}",
         [](RequestContext& ctx) { return GetLine(ctx, "project"); },
         RouteOptions::Authenticated("projects.get"));
+    for (const auto& [path, entity] :
+         {std::pair{"/v1/demands/{id}", "demand"}, std::pair{"/v1/supply/{id}", "supply"},
+          std::pair{"/v1/projects/{id}", "project"}}) {
+        const std::string entity_name(entity);
+        router.Add(
+            http::verb::delete_, path,
+            [entity_name](RequestContext& ctx) { return DeleteLine(ctx, entity_name); },
+            RouteOptions::Authenticated(entity_name + ".withdraw",
+                                        {Role::kBuyer, Role::kSupplier}));
+    }
     router.Add(http::verb::get, "/v1/changes", GetChanges,
                RouteOptions::Authenticated("changes.list"));
 }

@@ -613,6 +613,34 @@ Result<std::optional<LineRow>> FindLine(Connection& connection,
     return std::optional<LineRow>(std::move(r));
 }
 
+Result<LineRow> WithdrawLine(Connection& connection,
+                             std::string_view entity,
+                             std::int64_t id,
+                             std::optional<std::int64_t> expected_revision,
+                             std::int64_t now_ms) {
+    auto found = FindLine(connection, entity, id);
+    if (!found) return found.error();
+    if (!*found) return Errc::kNotFound;
+    LineRow row = std::move(**found);
+    if (expected_revision && *expected_revision != row.revision) return Errc::kPreconditionFailed;
+    if (row.status == "withdrawn") return row;
+    const Target target = TargetFor(entity);
+    auto s = connection.Prepare("UPDATE " + std::string(target.table) +
+                                " SET status = 'withdrawn', revision = revision + 1, "
+                                "updated_at = ?1 WHERE id = ?2");
+    if (!s) return s.error();
+    RM_LIST_TRY(s->BindAll(now_ms, id).Exec());
+    row.status = "withdrawn";
+    row.revision += 1;
+    row.updated_at_ms = now_ms;
+    PublishRequest rq;
+    rq.org_id = row.org_id;
+    rq.now_ms = now_ms;
+    RM_LIST_TRY(RecordRevision(connection, target.entity, row.id, row.ref, row.revision,
+                               row.list_id, "withdrawn", row.body, "withdrawn", rq));
+    return row;
+}
+
 Result<std::vector<ChangeRow>> ListChanges(Connection& connection,
                                            std::int64_t after_seq,
                                            std::int64_t limit) {

@@ -134,6 +134,16 @@ struct LineRow {
                                                       std::string_view entity,
                                                       std::int64_t id);
 
+// Withdraws line `id` of `entity` (DELETE): status 'withdrawn', revision + 1, a history row and
+// a change-feed row. `expected_revision`, when given, must equal the stored revision
+// (kPreconditionFailed otherwise). Withdrawing an already withdrawn line changes nothing.
+// Returns the line after the change. kNotFound when there is no such line.
+[[nodiscard]] Result<LineRow> WithdrawLine(Connection& connection,
+                                           std::string_view entity,
+                                           std::int64_t id,
+                                           std::optional<std::int64_t> expected_revision,
+                                           std::int64_t now_ms);
+
 struct ChangeRow {
     std::int64_t seq = 0;
     std::int64_t at_ms = 0;

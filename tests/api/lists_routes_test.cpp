@@ -108,6 +108,14 @@ class ListsRoutesTest : public ::testing::Test {
         return service_->Handle(request, RequestInfo{"get", "test"});
     }
 
+    HttpResponse Delete(std::string target, std::string token, std::string if_match = {}) {
+        HttpRequest request{http::verb::delete_, target, 11};
+        request.set(http::field::authorization, "Bearer " + token);
+        if (!if_match.empty()) request.set(http::field::if_match, if_match);
+        now_ms_ += 1000;
+        return service_->Handle(request, RequestInfo{"del-" + std::to_string(now_ms_), "test"});
+    }
+
     Snapshot Take() {
         auto snap = db_->Read([](schema::Connection& c) -> Result<Snapshot> {
             Snapshot s;
@@ -458,6 +466,29 @@ TEST_F(ListsRoutesTest, ReadsRedactHiddenBudgetsAndCarryETags) {
     ASSERT_EQ(list.result_int(), 200U);
     EXPECT_NE(list.body().find("\"version\":2"), std::string::npos) << list.body();
     EXPECT_EQ(Get("/v1/lists/0").result_int(), 404U);
+}
+
+TEST_F(ListsRoutesTest, DeleteWithdrawsWithIfMatchAndOwnership) {
+    ASSERT_EQ(Post(DemandList({DemandLine("A", 1)})).result_int(), 201U);
+    const auto id = Count("SELECT id FROM demand_lines WHERE ref = 'A'");
+    const std::string path = "/v1/demands/" + std::to_string(id);
+    const std::string etag(Get(path)[http::field::etag]);
+    const Snapshot before = Take();
+    // Another organisation may not; a stale ETag is 412; neither changes anything.
+    EXPECT_EQ(Delete(path, "supplier").result_int(), 403U);
+    EXPECT_EQ(Delete(path, "buyer", "\"demand-" + std::to_string(id) + "-r7\"").result_int(), 412U);
+    EXPECT_EQ(Take(), before);
+    auto ok = Delete(path, "buyer", etag);
+    ASSERT_EQ(ok.result_int(), 200U) << ok.body();
+    EXPECT_EQ(Count("SELECT revision FROM demand_lines WHERE id = " + std::to_string(id)), 2);
+    EXPECT_EQ(Count("SELECT count(*) FROM demand_lines WHERE status = 'withdrawn'"), 1);
+    EXPECT_EQ(Count("SELECT count(*) FROM changes WHERE change = 'withdrawn'"), 1);
+    EXPECT_EQ(Count("SELECT count(*) FROM audit_log WHERE action = 'line.withdraw'"), 1);
+    // The old ETag is now stale; deleting again without one changes nothing more.
+    EXPECT_EQ(Delete(path, "buyer", etag).result_int(), 412U);
+    EXPECT_EQ(Delete(path, "buyer").result_int(), 200U);
+    EXPECT_EQ(Count("SELECT revision FROM demand_lines WHERE id = " + std::to_string(id)), 2);
+    EXPECT_EQ(Delete("/v1/demands/424242", "buyer").result_int(), 404U);
 }
 
 TEST_F(ListsRoutesTest, ChangeFeedIsOrderedAndPaged) {
