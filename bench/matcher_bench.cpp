@@ -18,6 +18,7 @@
 
 #include <benchmark/benchmark.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
 #include <xapian.h>
 
 #include <chrono>
@@ -38,6 +39,14 @@ std::size_t EnvSize(const char* name, std::size_t fallback) {
     const char* v = std::getenv(name);
     return v != nullptr && *v != 0 ? static_cast<std::size_t>(std::strtoull(v, nullptr, 10))
                                    : fallback;
+}
+
+// CPU seconds used by this process so far (user + system, all threads).
+double CpuSeconds() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+           static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
 double RssMiB(const char* field = "VmRSS:") {
@@ -64,6 +73,7 @@ struct World {
     std::vector<matcher::DemandLine> demands;
     std::vector<std::vector<std::string>> query_terms;  // unique analysed terms per demand
     double build_seconds = 0;
+    double build_cpu_seconds = 0;
     double rss_before_mib = 0;
     double rss_after_mib = 0;
     World() {
@@ -91,8 +101,10 @@ struct World {
                                catalog.begin() + static_cast<std::ptrdiff_t>(cmp_lines));
         rss_before_mib = RssMiB();
         const auto start = Clock::now();
+        const double cpu_start = CpuSeconds();
         snapshot = matcher::SupplySnapshot::Build(std::move(catalog));
         build_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+        build_cpu_seconds = CpuSeconds() - cpu_start;
         rss_after_mib = RssMiB();
         cmp_snapshot =
             cmp_lines < lines ? matcher::SupplySnapshot::Build(std::move(cmp_catalog)) : snapshot;
@@ -120,6 +132,8 @@ void BM_IndexBuild(benchmark::State& state) {
     for (auto _ : state) benchmark::DoNotOptimize(w.snapshot.get());
     state.counters["lines"] = static_cast<double>(w.lines);
     state.counters["build_s"] = w.build_seconds;
+    state.counters["build_cpu_s"] = w.build_cpu_seconds;
+    state.counters["rss_peak_mib"] = RssMiB("VmHWM:");
     state.counters["rss_total_mib"] = w.rss_after_mib;
     state.counters["rss_index_delta_mib"] = w.rss_after_mib - w.rss_before_mib;
     state.counters["segments"] = static_cast<double>(w.snapshot->segment_count());
@@ -149,12 +163,16 @@ void BM_MatcherBatch2Threads(benchmark::State& state) {
     World& w = W();
     const std::span<const matcher::DemandLine> batch(w.demands.data(), w.batch);
     double seconds = 0;
+    double cpu = 0;
     for (auto _ : state) {
         const auto start = Clock::now();
+        const double cpu_start = CpuSeconds();
         auto results = matcher::MatchDemandsBatch(*w.snapshot, batch, 10, w.config, w.context, 2);
         seconds = std::chrono::duration<double>(Clock::now() - start).count();
+        cpu = CpuSeconds() - cpu_start;
         benchmark::DoNotOptimize(results);
     }
+    state.counters["batch_cpu_s"] = cpu;
     state.counters["demands"] = static_cast<double>(w.batch);
     state.counters["lines"] = static_cast<double>(w.lines);
     state.counters["batch_s"] = seconds;

@@ -22,8 +22,8 @@
 //
 // Complexity per query: O(P) to accumulate BM25 over the P postings of the query's terms plus
 // O(C) to heapify the C candidates, then O(E log C) for the E candidates examined before the
-// bound stops the visit (E is typically a small multiple of k). Memory: one float and one byte
-// per document of the snapshot (dense accumulator), allocated per call.
+// bound stops the visit (E is typically a small multiple of k). Memory: 9 bytes
+// per document of the snapshot (dense double accumulator + seen byte), allocated per call.
 //
 // Thread-safety: all functions are pure and take their inputs by const reference; they may run
 // concurrently on a shared snapshot. The batch call starts the number of worker threads the

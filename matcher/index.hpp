@@ -24,10 +24,11 @@
 // query's terms, O(sum of their posting lengths), never over the whole catalog (see engine.hpp
 // for pruning).
 //
-// Memory per line (64-bit, beyond the line value itself, about 0.5-1.5 KB for a SupplyLine with
-// short texts): 4 B length + 8 B per distinct term (posting) + ~1 B/term amortised dictionary
-// share + 7 classification-prefix postings x 8 B + 24 B id map entry + 1 bit tombstone. For a
-// generated line with ~25 distinct terms that is about 330 B.
+// Memory per line (64-bit, beyond the line value itself, about 1.2 KB for a generated
+// SupplyLine): 4 B length + 8 B per distinct term (posting; ~35 text terms + 7 classification
+// prefixes for a generated line) + amortised dictionary share + ~40 B id-map entry + 1 bit
+// tombstone. Measured: 647 MiB RSS growth for 1,000,000 generated lines (~680 B/line, including
+// allocator slack kept after the build's temporary per-term vectors; docs/performance.md).
 //
 // Thread-safety: a Snapshot is immutable; any number of threads may query one concurrently.
 // Build/Apply are pure functions producing new snapshots; serialising writers (who publishes
