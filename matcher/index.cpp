@@ -37,44 +37,72 @@ template <class Line>
 std::shared_ptr<const Segment<Line>> BuildSegment(std::vector<Line> lines,
                                                   const IndexOptions& options) {
     auto segment = std::make_shared<Segment<Line>>();
-    // Pass 1: analyse every line; collect (term, doc, tf).
-    std::unordered_map<std::string, std::vector<Posting>> postings;
+    // Pass 1: analyse every line; intern each term once (term id = first-seen order) and keep
+    // the line's (term id, tf) pairs in one flat array (8 B per posting) instead of growing a
+    // vector per term; count document frequencies.
+    std::unordered_map<std::string, std::uint32_t> ids;  // term -> first-seen id
+    std::vector<std::string> names;                      // id -> term
+    std::vector<std::uint32_t> df;                       // id -> postings count
+    std::vector<Posting> pairs;                          // {term id, tf} per line, line order
+    std::vector<std::size_t> line_end;                   // end of each line's pairs
+    pairs.reserve(lines.size() * 40);
+    line_end.reserve(lines.size());
     segment->lengths.reserve(lines.size());
+    segment->local.reserve(lines.size());
+    auto intern = [&](std::string&& term) {
+        auto it = ids.find(term);
+        if (it != ids.end()) return it->second;
+        const auto id = static_cast<std::uint32_t>(names.size());
+        names.push_back(term);
+        df.push_back(0);
+        ids.emplace(std::move(term), id);
+        return id;
+    };
     for (std::uint32_t doc = 0; doc < lines.size(); ++doc) {
         const Line& line = lines[doc];
         std::uint32_t length = 0;
         for (auto& [term, tf] : IndexTerms(line, options)) {
             length += tf;
-            postings[term].push_back({doc, tf});
+            const std::uint32_t id = intern(std::move(term));
+            ++df[id];
+            pairs.push_back({id, tf});
         }
         for (std::string& term : ClassTerms(PrimaryClass(line), line.additional_classifications)) {
-            postings[std::move(term)].push_back({doc, 0});  // tf 0: not a BM25 term
+            const std::uint32_t id = intern(std::move(term));
+            ++df[id];
+            pairs.push_back({id, 0});  // tf 0: not a BM25 term
         }
+        line_end.push_back(pairs.size());
         segment->lengths.push_back(length);
         segment->total_length += length;
         segment->local[line.id] = doc;
     }
-    // Pass 2: flatten into CSR in term order (deterministic layout).
-    std::vector<std::string> terms;
-    terms.reserve(postings.size());
-    std::size_t total = 0;
-    for (const auto& [term, list] : postings) {
-        terms.push_back(term);
-        total += list.size();
+    ids = {};
+    // Pass 2: CSR in term order (deterministic layout): rank the ids by term, lay out offsets
+    // from the frequencies, then scatter the pairs in line order so each list is doc-ascending.
+    std::vector<std::uint32_t> order(names.size());
+    for (std::uint32_t t = 0; t < order.size(); ++t) order[t] = t;
+    std::sort(order.begin(), order.end(),
+              [&](std::uint32_t x, std::uint32_t y) { return names[x] < names[y]; });
+    std::vector<std::uint32_t> cursor(names.size());  // id -> next write position
+    segment->offsets.reserve(order.size() + 1);
+    segment->dictionary.reserve(order.size());
+    std::uint32_t position = 0;
+    for (std::uint32_t t = 0; t < order.size(); ++t) {
+        segment->offsets.push_back(position);
+        cursor[order[t]] = position;
+        position += df[order[t]];
+        segment->dictionary.emplace(std::move(names[order[t]]), t);
     }
-    std::sort(terms.begin(), terms.end());
-    segment->offsets.reserve(terms.size() + 1);
-    segment->postings.reserve(total);
-    segment->dictionary.reserve(terms.size());
-    for (std::uint32_t t = 0; t < terms.size(); ++t) {
-        auto& list = postings[terms[t]];
-        segment->offsets.push_back(static_cast<std::uint32_t>(segment->postings.size()));
-        segment->postings.insert(segment->postings.end(), list.begin(), list.end());
-        list.clear();
-        list.shrink_to_fit();
-        segment->dictionary.emplace(terms[t], t);
+    segment->offsets.push_back(position);
+    segment->postings.resize(position);
+    std::size_t begin = 0;
+    for (std::uint32_t doc = 0; doc < line_end.size(); ++doc) {
+        for (std::size_t i = begin; i < line_end[doc]; ++i) {
+            segment->postings[cursor[pairs[i].doc]++] = {doc, pairs[i].tf};
+        }
+        begin = line_end[doc];
     }
-    segment->offsets.push_back(static_cast<std::uint32_t>(segment->postings.size()));
     segment->lines = std::move(lines);
     return segment;
 }
