@@ -75,9 +75,10 @@ std::shared_ptr<const Segment<Line>> BuildSegment(std::vector<Line> lines,
         line_end.push_back(pairs.size());
         segment->lengths.push_back(length);
         segment->total_length += length;
-        segment->local[line.id] = doc;
+        segment->local.emplace_back(line.id, doc);
     }
     ids = {};
+    std::sort(segment->local.begin(), segment->local.end());  // ids are unique (deduplicated)
     // Pass 2: CSR in term order (deterministic layout): rank the ids by term, lay out offsets
     // from the frequencies, then scatter the pairs in line order so each list is doc-ascending.
     std::vector<std::uint32_t> order(names.size());
@@ -180,6 +181,14 @@ std::span<const Posting> Segment<Line>::Find(const std::string& term) const {
 }
 
 template <class Line>
+std::int64_t Segment<Line>::LocalDoc(LineId id) const {
+    auto it = std::lower_bound(
+        local.begin(), local.end(), id,
+        [](const std::pair<LineId, std::uint32_t>& e, LineId key) { return e.first < key; });
+    return it != local.end() && it->first == id ? static_cast<std::int64_t>(it->second) : -1;
+}
+
+template <class Line>
 std::shared_ptr<const Snapshot<Line>> Snapshot<Line>::Build(std::vector<Line> lines,
                                                             const IndexOptions& options) {
     auto snapshot = std::make_shared<Snapshot<Line>>();
@@ -227,9 +236,9 @@ std::uint32_t Snapshot<Line>::DocumentFrequency(const std::string& term) const {
 template <class Line>
 const Line* Snapshot<Line>::Find(LineId id) const {
     for (std::size_t s = segments_.size(); s-- > 0;) {
-        auto it = segments_[s]->local.find(id);
-        if (it != segments_[s]->local.end() && !Deleted(s, it->second)) {
-            return &segments_[s]->lines[it->second];
+        const std::int64_t doc = segments_[s]->LocalDoc(id);
+        if (doc >= 0 && !Deleted(s, static_cast<std::uint32_t>(doc))) {
+            return &segments_[s]->lines[static_cast<std::size_t>(doc)];
         }
     }
     return nullptr;
@@ -249,9 +258,9 @@ std::shared_ptr<const Snapshot<Line>> Snapshot<Line>::Apply(
         const Segment<Line>& segment = *next->segments_[s];
         std::vector<std::uint32_t> docs;
         for (LineId id : remove) {
-            auto it = segment.local.find(id);
-            if (it != segment.local.end() && !next->Deleted(s, it->second))
-                docs.push_back(it->second);
+            const std::int64_t doc = segment.LocalDoc(id);
+            if (doc >= 0 && !next->Deleted(s, static_cast<std::uint32_t>(doc)))
+                docs.push_back(static_cast<std::uint32_t>(doc));
         }
         if (docs.empty()) continue;
         auto bits = std::make_shared<std::vector<bool>>(*next->deleted_[s]);
