@@ -467,6 +467,10 @@ MatchResult RunQuery(const Snapshot<Line>& snapshot,
             }
         }
     }
+    // Lines reached only through the classification have raw BM25 0 and come last in the
+    // visit order; they are kept aside and only put into the heap if the visit gets that far
+    // (usually the bound stops it long before; they are often most of the candidates).
+    std::vector<std::size_t> class_only;
     for (const std::string& term : query.class_terms) {
         for (std::size_t s = 0; s < snapshot.segment_count(); ++s) {
             const std::size_t base = snapshot.segment_base(s);
@@ -475,7 +479,7 @@ MatchResult RunQuery(const Snapshot<Line>& snapshot,
                 const std::size_t g = base + p.doc;
                 if (seen[g] == 0) {
                     seen[g] = 1;
-                    touched.push_back(g);
+                    class_only.push_back(g);
                 }
             }
         }
@@ -483,14 +487,15 @@ MatchResult RunQuery(const Snapshot<Line>& snapshot,
     std::vector<Ranked> heap;
     heap.reserve(touched.size());
     for (std::size_t g : touched) heap.push_back({acc[g], g});
-    result.generated = heap.size();
+    result.generated = heap.size() + class_only.size();
     auto by_text = [](const Ranked& x, const Ranked& y) {
         if (x.text_raw != y.text_raw) return x.text_raw < y.text_raw;
         return x.doc > y.doc;
     };
     std::make_heap(heap.begin(), heap.end(), by_text);
     // Text relevance is normalised by the best raw BM25 among the generated candidates.
-    const double best_raw = heap.empty() ? 0.0 : heap.front().text_raw;
+    double best_raw = heap.empty() ? 0.0 : heap.front().text_raw;
+    if (!class_only.empty()) best_raw = std::max(best_raw, 0.0);  // their raw BM25 is 0
     double rest = 0;  // upper bound of every non-text feature's contribution
     for (std::size_t f = 1; f < kFeatureCount; ++f) {
         rest += std::max(0.0, config.weights[f]) * ceilings[f];
@@ -498,7 +503,14 @@ MatchResult RunQuery(const Snapshot<Line>& snapshot,
     const double text_weight = config.Weight(Feature::kText);
     std::vector<Candidate> top;  // a heap whose front is the worst kept candidate
     auto worst_first = [](const Candidate& x, const Candidate& y) { return BetterCandidate(x, y); };
-    while (!heap.empty()) {
+    bool class_only_merged = class_only.empty();
+    for (;;) {
+        if (!class_only_merged && (heap.empty() || heap.front().text_raw <= 0)) {
+            for (std::size_t g : class_only) heap.push_back({0.0, g});
+            std::make_heap(heap.begin(), heap.end(), by_text);
+            class_only_merged = true;
+        }
+        if (heap.empty()) break;
         std::pop_heap(heap.begin(), heap.end(), by_text);
         const Ranked next = heap.back();
         heap.pop_back();

@@ -21,9 +21,12 @@
 // score. The result is exactly the brute-force top-k (weights must be >= 0).
 //
 // Complexity per query: O(P) to accumulate BM25 over the P postings of the query's terms plus
-// O(C) to heapify the C candidates, then O(E log C) for the E candidates examined before the
-// bound stops the visit (E is typically a small multiple of k). Memory: 9 bytes
-// per document of the snapshot (dense double accumulator + seen byte), allocated per call.
+// O(T) to heapify the T candidates that share a text term, then O(E log T) for the E candidates
+// examined before the bound stops the visit (E is typically a small multiple of k).
+// Classification-only candidates (raw BM25 0, last in the visit order) are only collected, and
+// enter the heap only if the visit reaches raw score 0. Memory: 9 bytes per document of the
+// snapshot (dense double accumulator + seen byte), allocated per call. MaxScore-style dynamic
+// pruning of the postings was tried and measured slower (docs/performance.md).
 //
 // Thread-safety: all functions are pure and take their inputs by const reference; they may run
 // concurrently on a shared snapshot. The batch call starts the number of worker threads the
