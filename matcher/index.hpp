@@ -26,9 +26,11 @@
 //
 // Memory per line (64-bit, beyond the line value itself, about 1.2 KB for a generated
 // SupplyLine): 4 B length + 8 B per distinct term (posting; ~35 text terms + 7 classification
-// prefixes for a generated line) + amortised dictionary share + ~40 B id-map entry + 1 bit
-// tombstone. Measured: 647 MiB RSS growth for 1,000,000 generated lines (~680 B/line, including
-// allocator slack kept after the build's temporary per-term vectors; docs/performance.md).
+// prefixes for a generated line) + amortised dictionary share + 16 B id-map entry (sorted
+// vector) + 1 bit tombstone. Measured: 303 MiB RSS growth for 1,000,000 generated lines
+// (~320 B/line; docs/performance.md). Build: terms are interned once and the (term, tf) pairs
+// of all lines kept in one flat array (8 B each, freed after the build), then scattered into
+// the CSR postings by a counting pass (no per-term vectors).
 //
 // Thread-safety: a Snapshot is immutable; any number of threads may query one concurrently.
 // Build/Apply are pure functions producing new snapshots; serialising writers (who publishes
