@@ -65,6 +65,8 @@ struct World {
     std::size_t batch = EnvSize("RENEWMATCH_BENCH_BATCH", 100000);
     std::size_t cmp_lines = EnvSize("RENEWMATCH_BENCH_CMP_LINES", 0);
     std::size_t cmp_queries = EnvSize("RENEWMATCH_BENCH_CMP_QUERIES", 1000);
+    // Threads analysing lines during the timed build (matcher::ThreadedFor); 1 = sequential.
+    unsigned build_threads = static_cast<unsigned>(EnvSize("RENEWMATCH_BENCH_BUILD_THREADS", 1));
     std::unique_ptr<matcher::UnitSystem> units;
     matcher::MatchConfig config;
     matcher::MatchContext context;
@@ -102,7 +104,9 @@ struct World {
         rss_before_mib = RssMiB();
         const auto start = Clock::now();
         const double cpu_start = CpuSeconds();
-        snapshot = matcher::SupplySnapshot::Build(std::move(catalog));
+        matcher::IndexOptions options;
+        if (build_threads > 1) options.parallel_for = matcher::ThreadedFor(build_threads);
+        snapshot = matcher::SupplySnapshot::Build(std::move(catalog), options);
         build_seconds = std::chrono::duration<double>(Clock::now() - start).count();
         build_cpu_seconds = CpuSeconds() - cpu_start;
         rss_after_mib = RssMiB();
@@ -137,6 +141,7 @@ void BM_IndexBuild(benchmark::State& state) {
     state.counters["rss_total_mib"] = w.rss_after_mib;
     state.counters["rss_index_delta_mib"] = w.rss_after_mib - w.rss_before_mib;
     state.counters["segments"] = static_cast<double>(w.snapshot->segment_count());
+    state.counters["build_threads"] = static_cast<double>(w.build_threads);
 }
 
 void BM_MatcherTop10(benchmark::State& state) {

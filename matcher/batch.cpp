@@ -2,7 +2,9 @@
 // count (scripts/check-deps.sh exempts exactly this file from the no-threads rule).
 #include "matcher/engine.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <functional>
 #include <thread>
 
 namespace renewmatch::matcher {
@@ -33,6 +35,26 @@ std::vector<MatchResult> MatchDemandsBatch(const SupplySnapshot& snapshot,
     work();  // the calling thread is worker 0
     for (std::thread& thread : pool) thread.join();
     return results;
+}
+
+std::function<void(std::size_t, const std::function<void(std::size_t)>&)> ThreadedFor(
+    unsigned threads) {
+    const unsigned workers = std::max(1u, threads);
+    return [workers](std::size_t n, const std::function<void(std::size_t)>& body) {
+        // Blocks of 64 items from a shared counter (items differ in cost).
+        constexpr std::size_t kBlock = 64;
+        std::atomic<std::size_t> next{0};
+        auto work = [&] {
+            for (std::size_t b = next.fetch_add(kBlock); b < n; b = next.fetch_add(kBlock)) {
+                for (std::size_t i = b; i < std::min(n, b + kBlock); ++i) body(i);
+            }
+        };
+        std::vector<std::thread> pool;
+        pool.reserve(workers - 1);
+        for (unsigned t = 1; t < workers && t * kBlock < n; ++t) pool.emplace_back(work);
+        work();
+        for (std::thread& thread : pool) thread.join();
+    };
 }
 
 }  // namespace renewmatch::matcher

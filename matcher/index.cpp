@@ -58,16 +58,38 @@ std::shared_ptr<const Segment<Line>> BuildSegment(std::vector<Line> lines,
         ids.emplace(std::move(term), id);
         return id;
     };
+    // Analysis (the costly part) runs per chunk of lines, in parallel when the caller gave a
+    // parallel_for; interning stays sequential in line order, so ids and layout are identical.
+    constexpr std::size_t kChunk = 8192;
+    std::vector<std::vector<std::pair<std::string, std::uint32_t>>> analysed;
+    std::vector<std::vector<std::string>> class_terms;
     for (std::uint32_t doc = 0; doc < lines.size(); ++doc) {
+        const std::size_t slot = doc % kChunk;
+        if (slot == 0) {
+            const std::size_t n = std::min(kChunk, lines.size() - doc);
+            analysed.assign(n, {});
+            class_terms.assign(n, {});
+            const std::uint32_t first = doc;
+            auto analyse = [&](std::size_t i) {
+                const Line& l = lines[first + i];
+                analysed[i] = IndexTerms(l, options);
+                class_terms[i] = ClassTerms(PrimaryClass(l), l.additional_classifications);
+            };
+            if (options.parallel_for) {
+                options.parallel_for(n, analyse);
+            } else {
+                for (std::size_t i = 0; i < n; ++i) analyse(i);
+            }
+        }
         const Line& line = lines[doc];
         std::uint32_t length = 0;
-        for (auto& [term, tf] : IndexTerms(line, options)) {
+        for (auto& [term, tf] : analysed[slot]) {
             length += tf;
             const std::uint32_t id = intern(std::move(term));
             ++df[id];
             pairs.push_back({id, tf});
         }
-        for (std::string& term : ClassTerms(PrimaryClass(line), line.additional_classifications)) {
+        for (std::string& term : class_terms[slot]) {
             const std::uint32_t id = intern(std::move(term));
             ++df[id];
             pairs.push_back({id, 0});  // tf 0: not a BM25 term
@@ -78,6 +100,8 @@ std::shared_ptr<const Segment<Line>> BuildSegment(std::vector<Line> lines,
         segment->local.emplace_back(line.id, doc);
     }
     ids = {};
+    analysed = {};
+    class_terms = {};
     std::sort(segment->local.begin(), segment->local.end());  // ids are unique (deduplicated)
     // Pass 2: CSR in term order (deterministic layout): rank the ids by term, lay out offsets
     // from the frequencies, then scatter the pairs in line order so each list is doc-ascending.

@@ -34,12 +34,15 @@
 //
 // Thread-safety: a Snapshot is immutable; any number of threads may query one concurrently.
 // Build/Apply are pure functions producing new snapshots; serialising writers (who publishes
-// the newest snapshot) is the caller's job.
+// the newest snapshot) is the caller's job. With `IndexOptions::parallel_for` set (e.g.
+// `ThreadedFor(n)` from batch.cpp) line analysis runs on that many threads inside Build/Apply;
+// the snapshot is identical to a sequential build.
 #pragma once
 
 #include "matcher/domain.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -54,7 +57,16 @@ struct IndexOptions {
     std::uint32_t title_repeat = 2;
     // Beyond this many segments the tail segments are merged.
     std::size_t max_segments = 8;
+    // Runs body(i) for every i in [0, n), possibly concurrently, and returns when all are done.
+    // Used to analyse lines in parallel during a build; the result is identical either way.
+    // Empty = sequential. The matcher starts no threads itself: `ThreadedFor` (batch.cpp) is
+    // the parallel implementation, with a thread count chosen by the caller.
+    std::function<void(std::size_t, const std::function<void(std::size_t)>&)> parallel_for;
 };
+
+// A parallel_for running on `threads` threads (the caller's thread included; 1 = inline).
+std::function<void(std::size_t, const std::function<void(std::size_t)>&)> ThreadedFor(
+    unsigned threads);
 
 struct Posting {
     std::uint32_t doc;  // segment-local doc number
