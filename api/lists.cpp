@@ -24,7 +24,9 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <tuple>
 #include <utility>
+#include <vector>
 
 namespace renewmatch::api {
 namespace {
@@ -509,6 +511,8 @@ Reply GetList(RequestContext& ctx) {
     return JsonResponse(http::status::ok, w.Take());
 }
 
+Result<void> WriteLineRecord(JsonWriter& w, const schema::LineRow& row, const Viewer& viewer);
+
 // GET /v1/{demands|supply|projects}/{id}: the line with its storage metadata, an ETag of its
 // revision, and confidential fields (hidden/range budgets) redacted for other organisations.
 Reply GetLine(RequestContext& ctx, std::string_view entity) {
@@ -549,7 +553,21 @@ Reply GetLine(RequestContext& ctx, std::string_view entity) {
             w.Key(key).Value(member.value);
         }
     }
-    w.EndObject().EndObject();
+    w.EndObject();
+    if (row.entity == "project") {
+        // The linked demand lines, budgets redacted by the same encoder as their own GET.
+        auto demands = ctx.app.db->Read(
+            [&](schema::Connection& c) { return schema::ListProjectDemands(c, row.id); });
+        if (!demands) return ToApiError(demands.error());
+        w.Key("demandLines").StartArray();
+        for (const auto& d : *demands) {
+            if (!WriteLineRecord(w, d, Viewer::From(ctx.principal))) {
+                return ApiError::Make(Errc::kInternal, "stored line is not a JSON object");
+            }
+        }
+        w.EndArray();
+    }
+    w.EndObject();
     HttpResponse response = JsonResponse(http::status::ok, w.Take());
     response.set(http::field::etag, etag);
     return response;
@@ -649,6 +667,234 @@ Reply GetChanges(RequestContext& ctx) {
     return JsonResponse(http::status::ok, w.Take());
 }
 
+// ---- listings ---------------------------------------------------------------------------------
+
+ApiError BadQuery(std::string field, std::string message) {
+    ApiError e = ApiError::Make(Errc::kInvalidArgument, message, "bad_query");
+    e.details.push_back({std::nullopt, std::move(field), "invalid_value", std::move(message)});
+    return e;
+}
+
+// 400: a cursor that this listing (with these filters) did not issue.
+ApiError BadCursor() {
+    ApiError e = ApiError::Make(Errc::kMalformed, "not a cursor of this listing", "bad_cursor");
+    e.details.push_back({std::nullopt, "cursor", "invalid_value", e.message});
+    return e;
+}
+
+// Cursors are opaque to clients: hex of "<last id>.<check>", where check is the first 16 hex
+// digits of SHA-256 over (route scope, filters, last id). A cursor edited by hand, or replayed
+// against different filters, fails the check and is refused with 400.
+std::string EncodeCursor(std::string_view scope, std::int64_t last_id) {
+    const std::string id = std::to_string(last_id);
+    const std::string plain =
+        id + "." + Sha256Hex({"renewmatch-cursor-v1", scope, id}).substr(0, 16);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    for (const char c : plain) {
+        const auto ch = static_cast<unsigned char>(c);
+        out += kHex[ch >> 4];
+        out += kHex[ch & 15];
+    }
+    return out;
+}
+
+std::optional<std::int64_t> DecodeCursor(std::string_view scope, std::string_view cursor) {
+    if (cursor.empty() || cursor.size() % 2 != 0 || cursor.size() > 128) return std::nullopt;
+    std::string plain;
+    for (std::size_t i = 0; i < cursor.size(); i += 2) {
+        unsigned value = 0;
+        const char* begin = cursor.data() + i;
+        if (std::from_chars(begin, begin + 2, value, 16).ptr != begin + 2) return std::nullopt;
+        plain += static_cast<char>(value);
+    }
+    const auto dot = plain.find('.');
+    if (dot == std::string::npos) return std::nullopt;
+    const auto id = PositiveId(std::string_view(plain).substr(0, dot));
+    if (!id || EncodeCursor(scope, *id) != cursor) return std::nullopt;
+    return id;
+}
+
+// "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SS[.mmm]Z" (UTC) -> unix ms.
+std::optional<std::int64_t> ParseInstantMs(std::string_view text) {
+    if (text.size() < 10) return std::nullopt;
+    const auto day = matcher::ParseIsoDay(text.substr(0, 10));
+    if (!day) return std::nullopt;
+    std::int64_t ms = static_cast<std::int64_t>(*day) * 86'400'000;
+    if (text.size() == 10) return ms;
+    if (text.size() != 20 && text.size() != 24) return std::nullopt;
+    if (text[10] != 'T' || text[13] != ':' || text[16] != ':' || text.back() != 'Z') {
+        return std::nullopt;
+    }
+    auto two = [&](std::size_t at, int max) -> std::optional<int> {
+        int v = 0;
+        const char* b = text.data() + at;
+        if (std::from_chars(b, b + 2, v).ptr != b + 2 || v < 0 || v > max) return std::nullopt;
+        return v;
+    };
+    const auto h = two(11, 23), m = two(14, 59), sec = two(17, 60);
+    if (!h || !m || !sec) return std::nullopt;
+    ms += ((*h * 60 + *m) * 60 + *sec) * std::int64_t{1000};
+    if (text.size() == 24) {
+        if (text[19] != '.') return std::nullopt;
+        int frac = 0;
+        const char* b = text.data() + 20;
+        if (std::from_chars(b, b + 3, frac).ptr != b + 3 || frac < 0) return std::nullopt;
+        ms += frac;
+    }
+    return ms;
+}
+
+// Parses ?limit= (1..1000, default 100).
+ApiResult<std::int64_t> PageLimit(const RequestContext& ctx) {
+    std::int64_t limit = 100;
+    if (auto l = ctx.query.Get("limit")) {
+        const char* end = l->data() + l->size();
+        if (l->empty() || std::from_chars(l->data(), end, limit).ptr != end || limit < 1 ||
+            limit > 1000) {
+            return BadQuery("limit", "limit must be an integer from 1 to 1000");
+        }
+    }
+    return limit;
+}
+
+// Writes one line as GET /v1/{kind}/{id} does (metadata + the line, budgets via auth_fields).
+Result<void> WriteLineRecord(JsonWriter& w, const schema::LineRow& row, const Viewer& viewer) {
+    auto body = ParseDocument(row.body);
+    if (!body || !body->IsObject()) return Errc::kInternal;
+    w.StartObject().Field("id", row.id).Field("kind", row.entity);
+    w.Field("publisherId", row.org_id).Field("series", row.series).Field("listId", row.list_id);
+    w.Field("status", row.status).Field("revision", row.revision);
+    w.Field("updatedAt", FormatTimestampMs(row.updated_at_ms));
+    w.Key("line").StartObject();
+    RecordWriter record(w, viewer, row.org_id);
+    for (const auto& member : body->GetObject()) {
+        const std::string_view key(member.name.GetString(), member.name.GetStringLength());
+        if (key == "budget") {
+            WriteBudget(record, row.budget_amount, row.budget_currency,
+                        ParseVisibility(row.budget_visibility));
+        } else if (key == "status") {
+            w.Field("status", row.status);
+        } else {
+            w.Key(key).Value(member.value);
+        }
+    }
+    w.EndObject().EndObject();
+    return {};
+}
+
+// GET /v1/demands|supply|projects and /v1/lists/{id}/lines:
+//   ?status=&classification=&region=&publisherId=&q=&updatedSince=&limit=&cursor=
+Reply ListLinesRoute(RequestContext& ctx, std::string entity, bool of_list) {
+    if (ctx.app.db == nullptr) return ApiError::Make(Errc::kUnavailable, "no database");
+    schema::LineQuery q;
+    q.entity = entity;
+    if (of_list) {
+        const auto id = PositiveId(ctx.Param("id"));
+        if (!id) return ApiError::Make(Errc::kNotFound, "no such list");
+        auto found =
+            ctx.app.db->Read([&](schema::Connection& c) { return schema::FindList(c, *id); });
+        if (!found) return ToApiError(found.error());
+        if (!*found) return ApiError::Make(Errc::kNotFound, "no such list");
+        q.entity = (*found)->kind;
+        q.list_id = *id;
+    }
+    static const std::vector<std::string> kParams = {
+        "status", "classification", "region", "publisherId",
+        "q",      "updatedSince",   "limit",  "cursor"};
+    std::string scope = q.entity;
+    if (q.list_id) scope += "|list=" + std::to_string(*q.list_id);
+    for (const auto& name : kParams) {
+        if (name == "limit" || name == "cursor") continue;
+        scope += "|" + name + "=" + std::string(ctx.query.Get(name).value_or(""));
+    }
+    q.status = std::string(ctx.query.Get("status").value_or(""));
+    q.classification_prefix = std::string(ctx.query.Get("classification").value_or(""));
+    if (!q.classification_prefix.empty() && q.entity == "project") {
+        return BadQuery("classification", "projects have no classification filter");
+    }
+    q.region_prefix = std::string(ctx.query.Get("region").value_or(""));
+    q.text = std::string(ctx.query.Get("q").value_or(""));
+    if (q.text.size() > 200) return BadQuery("q", "q is longer than 200 characters");
+    if (auto p = ctx.query.Get("publisherId")) {
+        const auto id = PositiveId(*p);
+        if (!id) return BadQuery("publisherId", "publisherId must be a positive integer");
+        q.org_id = id;
+    }
+    if (auto u = ctx.query.Get("updatedSince")) {
+        q.updated_since_ms = ParseInstantMs(*u);
+        if (!q.updated_since_ms) {
+            return BadQuery("updatedSince",
+                            "updatedSince must be YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[.mmm]Z");
+        }
+    }
+    auto limit = PageLimit(ctx);
+    if (!limit) return limit.error();
+    q.limit = *limit + 1;  // one extra row says whether there is a next page
+    if (auto c = ctx.query.Get("cursor")) {
+        const auto after = DecodeCursor(scope, *c);
+        if (!after) return BadCursor();
+        q.after_id = *after;
+    }
+    auto rows = ctx.app.db->Read([&](schema::Connection& c) { return schema::ListLines(c, q); });
+    if (!rows) return ToApiError(rows.error());
+    const bool more = static_cast<std::int64_t>(rows->size()) > *limit;
+    if (more) rows->pop_back();
+    const Viewer viewer = Viewer::From(ctx.principal);
+    JsonWriter w;
+    w.StartObject().Key("items").StartArray();
+    for (const auto& row : *rows) {
+        if (!WriteLineRecord(w, row, viewer)) {
+            return ApiError::Make(Errc::kInternal, "stored line is not a JSON object");
+        }
+    }
+    w.EndArray();
+    if (more) w.Field("nextCursor", EncodeCursor(scope, rows->back().id));
+    w.Field("hasMore", more).EndObject();
+    return JsonResponse(http::status::ok, w.Take());
+}
+
+// GET /v1/lists?kind=&status=&publisherId=&series=&limit=&cursor=
+Reply ListListsRoute(RequestContext& ctx) {
+    if (ctx.app.db == nullptr) return ApiError::Make(Errc::kUnavailable, "no database");
+    schema::ListQuery q;
+    q.kind = std::string(ctx.query.Get("kind").value_or(""));
+    if (!q.kind.empty() && !ParseListKind(q.kind)) {
+        return BadQuery("kind", "kind must be demand, supply or project");
+    }
+    q.status = std::string(ctx.query.Get("status").value_or(""));
+    if (!q.status.empty() && q.status != "current" && q.status != "superseded") {
+        return BadQuery("status", "status must be current or superseded");
+    }
+    q.series = std::string(ctx.query.Get("series").value_or(""));
+    if (auto p = ctx.query.Get("publisherId")) {
+        const auto id = PositiveId(*p);
+        if (!id) return BadQuery("publisherId", "publisherId must be a positive integer");
+        q.org_id = id;
+    }
+    const std::string scope = "lists|" + q.kind + "|" + q.status + "|" + q.series + "|" +
+                              std::string(ctx.query.Get("publisherId").value_or(""));
+    auto limit = PageLimit(ctx);
+    if (!limit) return limit.error();
+    q.limit = *limit + 1;
+    if (auto c = ctx.query.Get("cursor")) {
+        const auto after = DecodeCursor(scope, *c);
+        if (!after) return BadCursor();
+        q.after_id = *after;
+    }
+    auto rows = ctx.app.db->Read([&](schema::Connection& c) { return schema::ListLists(c, q); });
+    if (!rows) return ToApiError(rows.error());
+    const bool more = static_cast<std::int64_t>(rows->size()) > *limit;
+    if (more) rows->pop_back();
+    JsonWriter w;
+    w.StartObject().Key("items").StartArray();
+    for (const auto& list : *rows) WriteListRecord(w, list);
+    w.EndArray();
+    if (more) w.Field("nextCursor", EncodeCursor(scope, rows->back().id));
+    w.Field("hasMore", more).EndObject();
+    return JsonResponse(http::status::ok, w.Take());
+}
+
 }  // namespace
 
 void RegisterListRoutes(Router& router, const ListRouteOptions& options) {
@@ -680,6 +926,22 @@ void RegisterListRoutes(Router& router, const ListRouteOptions& options) {
             [entity_name](RequestContext& ctx) { return DeleteLine(ctx, entity_name); },
             RouteOptions::Authenticated(entity_name + ".withdraw",
                                         {Role::kBuyer, Role::kSupplier}));
+    }
+    router.Add(http::verb::get, "/v1/lists", ListListsRoute,
+               RouteOptions::Authenticated("lists.list"));
+    router.Add(
+        http::verb::get, "/v1/lists/{id}/lines",
+        [](RequestContext& ctx) { return ListLinesRoute(ctx, "", true); },
+        RouteOptions::Authenticated("lists.lines"));
+    for (const auto& [path, entity, name] :
+         {std::tuple{"/v1/demands", "demand", "demands.list"},
+          std::tuple{"/v1/supply", "supply", "supply.list"},
+          std::tuple{"/v1/projects", "project", "projects.list"}}) {
+        const std::string entity_name(entity);
+        router.Add(
+            http::verb::get, path,
+            [entity_name](RequestContext& ctx) { return ListLinesRoute(ctx, entity_name, false); },
+            RouteOptions::Authenticated(name));
     }
     router.Add(http::verb::get, "/v1/changes", GetChanges,
                RouteOptions::Authenticated("changes.list"));

@@ -613,6 +613,157 @@ Result<std::optional<LineRow>> FindLine(Connection& connection,
     return std::optional<LineRow>(std::move(r));
 }
 
+namespace {
+
+// Escapes LIKE wildcards so user text matches literally (ESCAPE '\').
+std::string LikeLiteral(std::string_view text) {
+    std::string out;
+    for (char ch : text) {
+        if (ch == '%' || ch == '_' || ch == '\\') out += '\\';
+        out += ch;
+    }
+    return out;
+}
+
+}  // namespace
+
+Result<std::vector<LineRow>> ListLines(Connection& connection, const LineQuery& q) {
+    const Target target = TargetFor(q.entity);
+    if (target.entity != q.entity) return Errc::kInvalidArgument;
+    const bool demand = q.entity == "demand";
+    const bool project = q.entity == "project";
+    std::string sql = "SELECT id, org_id, series, " + std::string(target.ref_column) +
+                      ", list_id, status, revision, updated_at, body" +
+                      (demand ? ", budget_amount, budget_currency, budget_visibility" : "") +
+                      " FROM " + std::string(target.table) + " WHERE id > ?1";
+    std::vector<std::string> texts;  // ?2.. bound in order
+    std::vector<std::int64_t> ints;
+    int next = 2;
+    std::string int_clause;
+    auto add_text = [&](const std::string& clause_fmt, std::string value) {
+        std::string clause = clause_fmt;
+        const std::string marker = "?P";
+        for (auto p = clause.find(marker); p != std::string::npos; p = clause.find(marker)) {
+            clause.replace(p, marker.size(), "?" + std::to_string(next));
+        }
+        sql += " AND " + clause;
+        texts.push_back(std::move(value));
+        ++next;
+    };
+    if (!q.status.empty()) add_text("status = ?P", q.status);
+    if (!q.classification_prefix.empty() && !project) {
+        add_text("classification_id LIKE ?P ESCAPE '\\'",
+                 LikeLiteral(q.classification_prefix) + "%");
+    }
+    if (!q.region_prefix.empty()) {
+        const char* column = demand ? "delivery_region" : project ? "region" : "vendor_region";
+        add_text(std::string(column) + " LIKE ?P ESCAPE '\\'", LikeLiteral(q.region_prefix) + "%");
+    }
+    if (!q.text.empty()) {
+        add_text(std::string("(") + (project ? "name" : "title") +
+                     " LIKE ?P ESCAPE '\\' OR coalesce(json_extract(body, '$.description'), '') "
+                     "LIKE ?P ESCAPE '\\')",
+                 "%" + LikeLiteral(q.text) + "%");
+    }
+    const int first_int = next;
+    if (q.org_id) {
+        sql += " AND org_id = ?" + std::to_string(next++);
+        ints.push_back(*q.org_id);
+    }
+    if (q.updated_since_ms) {
+        sql += " AND updated_at >= ?" + std::to_string(next++);
+        ints.push_back(*q.updated_since_ms);
+    }
+    if (q.list_id) {
+        sql += " AND list_id = ?" + std::to_string(next++);
+        ints.push_back(*q.list_id);
+    }
+    sql += " ORDER BY id LIMIT ?" + std::to_string(next);
+    auto stmt = connection.Prepare(sql);
+    if (!stmt) return stmt.error();
+    stmt->Bind(1, q.after_id);
+    for (std::size_t i = 0; i < texts.size(); ++i) stmt->Bind(2 + static_cast<int>(i), texts[i]);
+    for (std::size_t i = 0; i < ints.size(); ++i)
+        stmt->Bind(first_int + static_cast<int>(i), ints[i]);
+    stmt->Bind(next, q.limit);
+    std::vector<LineRow> out;
+    while (true) {
+        auto row = stmt->Step();
+        if (!row) return row.error();
+        if (!*row) break;
+        LineRow r;
+        r.entity = q.entity;
+        r.id = stmt->ColumnInt64(0);
+        r.org_id = stmt->ColumnInt64(1);
+        r.series = stmt->ColumnText(2);
+        r.ref = stmt->ColumnText(3);
+        r.list_id = stmt->ColumnInt64(4);
+        r.status = stmt->ColumnText(5);
+        r.revision = stmt->ColumnInt64(6);
+        r.updated_at_ms = stmt->ColumnInt64(7);
+        r.body = stmt->ColumnText(8);
+        if (demand) {
+            r.budget_amount = stmt->ColumnOptionalDouble(9);
+            r.budget_currency = stmt->ColumnText(10);
+            r.budget_visibility = stmt->ColumnText(11);
+        }
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+Result<std::vector<LineRow>> ListProjectDemands(Connection& connection, std::int64_t project_id) {
+    auto stmt = connection.Prepare(
+        "SELECT d.id, d.org_id, d.series, d.ref, d.list_id, d.status, d.revision, d.updated_at, "
+        "d.body, d.budget_amount, d.budget_currency, d.budget_visibility "
+        "FROM projects p JOIN project_demands pd ON pd.project_id = p.id "
+        "JOIN demand_lines d ON d.org_id = p.org_id AND d.ref = pd.demand_ref "
+        "WHERE p.id = ?1 ORDER BY d.id");
+    if (!stmt) return stmt.error();
+    stmt->BindAll(project_id);
+    std::vector<LineRow> out;
+    while (true) {
+        auto row = stmt->Step();
+        if (!row) return row.error();
+        if (!*row) break;
+        LineRow r;
+        r.entity = "demand";
+        r.id = stmt->ColumnInt64(0);
+        r.org_id = stmt->ColumnInt64(1);
+        r.series = stmt->ColumnText(2);
+        r.ref = stmt->ColumnText(3);
+        r.list_id = stmt->ColumnInt64(4);
+        r.status = stmt->ColumnText(5);
+        r.revision = stmt->ColumnInt64(6);
+        r.updated_at_ms = stmt->ColumnInt64(7);
+        r.body = stmt->ColumnText(8);
+        r.budget_amount = stmt->ColumnOptionalDouble(9);
+        r.budget_currency = stmt->ColumnText(10);
+        r.budget_visibility = stmt->ColumnText(11);
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+Result<std::vector<ListRecord>> ListLists(Connection& connection, const ListQuery& q) {
+    std::string sql = "SELECT " + std::string(kListColumns) +
+                      " FROM lists WHERE id > ?1 AND (?2 = '' OR kind = ?2) AND (?3 = '' OR "
+                      "status = ?3) AND (?4 IS NULL OR org_id = ?4) AND (?5 = '' OR series = ?5) "
+                      "ORDER BY id LIMIT ?6";
+    auto stmt = connection.Prepare(sql);
+    if (!stmt) return stmt.error();
+    stmt->Bind(1, q.after_id).Bind(2, q.kind).Bind(3, q.status).Bind(4, q.org_id);
+    stmt->Bind(5, q.series).Bind(6, q.limit);
+    std::vector<ListRecord> out;
+    while (true) {
+        auto row = stmt->Step();
+        if (!row) return row.error();
+        if (!*row) break;
+        out.push_back(ReadList(*stmt));
+    }
+    return out;
+}
+
 Result<LineRow> WithdrawLine(Connection& connection,
                              std::string_view entity,
                              std::int64_t id,

@@ -144,6 +144,42 @@ struct LineRow {
                                            std::optional<std::int64_t> expected_revision,
                                            std::int64_t now_ms);
 
+// A page of lines for the listing routes (GET /v1/demands|supply|projects, /v1/lists/{id}/lines),
+// in ascending id order after `after_id`. Empty strings / nullopt mean "no filter".
+//   classification_prefix: classification_id prefix (demand, supply; ignored for projects)
+//   region_prefix:         delivery_region (demand), vendor_region (supply), region (project)
+//   text:                  substring (SQL LIKE, case-insensitive for ASCII only) of the title
+//                          (project: name) or the body's description
+struct LineQuery {
+    std::string entity;  // demand | supply | project
+    std::string status;
+    std::string classification_prefix;
+    std::string region_prefix;
+    std::optional<std::int64_t> org_id;
+    std::string text;
+    std::optional<std::int64_t> updated_since_ms;  // updated_at >= this
+    std::optional<std::int64_t> list_id;
+    std::int64_t after_id = 0;
+    std::int64_t limit = 100;
+};
+[[nodiscard]] Result<std::vector<LineRow>> ListLines(Connection& connection, const LineQuery& q);
+
+// The demand lines a project links to (project_demands refs resolved among the project owner's
+// demand lines, any series, withdrawn ones included), in id order.
+[[nodiscard]] Result<std::vector<LineRow>> ListProjectDemands(Connection& connection,
+                                                              std::int64_t project_id);
+
+// A page of list versions in ascending id order after `after_id`, optionally filtered.
+struct ListQuery {
+    std::string kind;
+    std::string status;  // current | superseded
+    std::optional<std::int64_t> org_id;
+    std::string series;
+    std::int64_t after_id = 0;
+    std::int64_t limit = 100;
+};
+[[nodiscard]] Result<std::vector<ListRecord>> ListLists(Connection& connection, const ListQuery& q);
+
 struct ChangeRow {
     std::int64_t seq = 0;
     std::int64_t at_ms = 0;

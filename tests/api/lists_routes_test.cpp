@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <string>
@@ -514,6 +515,134 @@ TEST_F(ListsRoutesTest, ChangeFeedIsOrderedAndPaged) {
     EXPECT_NE(rest.body().find("\"ref\":\"B\",\"change\":\"withdrawn\""), std::string::npos)
         << rest.body();
     EXPECT_EQ(Get("/v1/changes?since=-4").result_int(), 422U);
+}
+
+
+TEST_F(ListsRoutesTest, ListingsFilterPageWithCursorsAndRedactBudgets) {
+    std::vector<std::string> lines;
+    for (int i = 0; i < 5; ++i) {
+        lines.push_back(DemandLine("L" + std::to_string(i), i + 1,
+                                   i == 4 ? R"(,"description":"needle 特殊")" : ""));
+    }
+    ASSERT_EQ(Post(DemandList(lines)).result_int(), 201U);
+    const auto list_id = Count("SELECT max(id) FROM lists");
+
+    // Pages of 2 over 5 lines: 2 + 2 + 1, the cursor chains them, nothing repeats.
+    std::vector<std::int64_t> seen;
+    std::string cursor;
+    int pages = 0;
+    while (true) {
+        auto page =
+            Get("/v1/demands?limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor), "supplier");
+        ASSERT_EQ(page.result_int(), 200U) << page.body();
+        EXPECT_EQ(page.body().find("budget"), std::string::npos) << page.body();
+        auto doc = ParseDocument(page.body());
+        ASSERT_TRUE(doc.has_value());
+        for (const auto& item : (*doc)["items"].GetArray()) seen.push_back(item["id"].GetInt64());
+        ++pages;
+        if (!(*doc)["hasMore"].GetBool()) break;
+        cursor = (*doc)["nextCursor"].GetString();
+        ASSERT_LT(pages, 5);
+    }
+    EXPECT_EQ(pages, 3);
+    ASSERT_EQ(seen.size(), 5U);
+    EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+    EXPECT_EQ(std::adjacent_find(seen.begin(), seen.end()), seen.end());
+
+    // The owner sees its hidden budget in the listing.
+    auto own = Get("/v1/demands?limit=1", "buyer");
+    EXPECT_NE(own.body().find("\"budget\":{\"amount\":500000"), std::string::npos) << own.body();
+
+    // A tampered cursor, or a cursor replayed with other filters, is 400.
+    auto first = ParseDocument(Get("/v1/demands?limit=2").body());
+    ASSERT_TRUE(first.has_value());
+    std::string good = (*first)["nextCursor"].GetString();
+    std::string bad = good;
+    bad[1] = bad[1] == '1' ? '2' : '1';
+    auto tampered = Get("/v1/demands?limit=2&cursor=" + bad);
+    EXPECT_EQ(tampered.result_int(), 400U) << tampered.body();
+    EXPECT_TRUE(HasDetail(tampered, "cursor", "invalid_value"));
+    EXPECT_EQ(Get("/v1/demands?cursor=zz").result_int(), 400U);
+    EXPECT_EQ(Get("/v1/demands?region=32&cursor=" + good).result_int(), 400U);
+    EXPECT_EQ(Get("/v1/supply?cursor=" + good).result_int(), 400U);
+    EXPECT_EQ(Get("/v1/demands?limit=2&cursor=" + good).result_int(), 200U);
+
+    auto count = [&](const std::string& target) -> std::size_t {
+        auto r = Get(target);
+        EXPECT_EQ(r.result_int(), 200U) << target << r.body();
+        auto doc = ParseDocument(r.body());
+        return doc.has_value() ? (*doc)["items"].GetArray().Size() : 999U;
+    };
+    EXPECT_EQ(count("/v1/demands?region=32"), 5U);
+    EXPECT_EQ(count("/v1/demands?region=3205"), 5U);
+    EXPECT_EQ(count("/v1/demands?region=11"), 0U);
+    EXPECT_EQ(count("/v1/demands?classification=4262"), 5U);
+    EXPECT_EQ(count("/v1/demands?classification=4263"), 0U);
+    EXPECT_EQ(count("/v1/demands?q=needle"), 1U);
+    EXPECT_EQ(count("/v1/demands?q=%25"), 0U);  // LIKE wildcards match literally
+    EXPECT_EQ(count("/v1/demands?q=lathe"), 5U);
+    EXPECT_EQ(count("/v1/demands?publisherId=" + std::to_string(buyer_org_)), 5U);
+    EXPECT_EQ(count("/v1/demands?publisherId=" + std::to_string(supplier_org_)), 0U);
+    EXPECT_EQ(count("/v1/demands?status=open"), 5U);
+    EXPECT_EQ(count("/v1/supply"), 0U);
+    EXPECT_EQ(count("/v1/projects"), 0U);
+
+    // Withdraw L0 by publishing v2 without it: status filter and updatedSince see the change.
+    lines.erase(lines.begin());
+    ASSERT_EQ(Post(DemandList(lines)).result_int(), 201U);
+    EXPECT_EQ(count("/v1/demands?status=withdrawn"), 1U);
+    EXPECT_EQ(count("/v1/demands?status=open"), 4U);
+    // 1,780,000,000,000 ms = 2026-05-28T20:26:40Z; later days see nothing.
+    EXPECT_EQ(count("/v1/demands?updatedSince=2026-05-28"), 5U);
+    EXPECT_EQ(count("/v1/demands?updatedSince=2030-01-01T00:00:00Z"), 0U);
+    EXPECT_EQ(Get("/v1/demands?updatedSince=yesterday").result_int(), 422U);
+    EXPECT_EQ(Get("/v1/demands?limit=0").result_int(), 422U);
+    EXPECT_EQ(Get("/v1/demands?publisherId=x").result_int(), 422U);
+    EXPECT_EQ(Get("/v1/projects?classification=42").result_int(), 422U);
+
+    // Lists and a list's lines.
+    auto lists = Get("/v1/lists?kind=demand");
+    ASSERT_EQ(lists.result_int(), 200U);
+    auto ldoc = ParseDocument(lists.body());
+    ASSERT_TRUE(ldoc.has_value());
+    EXPECT_EQ((*ldoc)["items"].GetArray().Size(), 2U);
+    EXPECT_EQ(count("/v1/lists?status=current"), 1U);
+    EXPECT_EQ(count("/v1/lists?kind=supply"), 0U);
+    EXPECT_EQ(Get("/v1/lists?kind=nope").result_int(), 422U);
+    // A line belongs to the latest version holding it (withdrawn ones included).
+    EXPECT_EQ(count("/v1/lists/" + std::to_string(list_id) + "/lines"), 0U);
+    EXPECT_EQ(count("/v1/lists/" + std::to_string(list_id + 1) + "/lines"), 5U);
+    EXPECT_EQ(count("/v1/lists/" + std::to_string(list_id + 1) + "/lines?status=withdrawn"), 1U);
+    EXPECT_EQ(Get("/v1/lists/999/lines").result_int(), 404U);
+    EXPECT_EQ(Get("/v1/demands").result_int(), 200U);
+    HttpRequest anonymous{http::verb::get, "/v1/demands", 11};
+    EXPECT_EQ(service_->Handle(anonymous, RequestInfo{"anon", "test"}).result_int(), 401U);
+}
+
+TEST_F(ListsRoutesTest, ProjectIncludesItsDemandLinesWithBudgetsRedacted) {
+    ASSERT_EQ(Post(DemandList({DemandLine("D-1", 1), DemandLine("D-2", 2)})).result_int(), 201U);
+    const std::string project =
+        R"({"kind":"project","series":"p","title":"技改项目","lines":[)"
+        R"({"ref":"P-1","name":"数控化改造","demandRefs":["D-2","D-missing"]}]})";
+    auto published = Post(project);
+    ASSERT_EQ(published.result_int(), 201U) << published.body();
+    const auto project_id = Count("SELECT id FROM projects WHERE ref = 'P-1'");
+    const auto d2 = Count("SELECT id FROM demand_lines WHERE ref = 'D-2'");
+
+    auto own = Get("/v1/projects/" + std::to_string(project_id), "buyer");
+    ASSERT_EQ(own.result_int(), 200U) << own.body();
+    auto doc = ParseDocument(own.body());
+    ASSERT_TRUE(doc.has_value());
+    const auto& demands = (*doc)["demandLines"];
+    ASSERT_TRUE(demands.IsArray());
+    ASSERT_EQ(demands.Size(), 1U) << own.body();  // D-missing resolves to nothing
+    EXPECT_EQ(demands[0]["id"].GetInt64(), d2);
+    EXPECT_TRUE(demands[0]["line"].HasMember("budget"));
+
+    auto other = Get("/v1/projects/" + std::to_string(project_id), "supplier");
+    ASSERT_EQ(other.result_int(), 200U);
+    EXPECT_EQ(other.body().find("budget"), std::string::npos) << other.body();
+    EXPECT_NE(other.body().find("\"ref\":\"D-2\""), std::string::npos) << other.body();
 }
 
 }  // namespace
