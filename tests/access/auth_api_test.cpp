@@ -7,6 +7,7 @@
 #include "api/keys.hpp"
 #include "api/keys_cli.hpp"
 #include "api/keys_secret.hpp"
+#include "api/lists.hpp"
 #include "api/service.hpp"
 #include "schema/database.hpp"
 #include "tests/access/auth_matrix.hpp"
@@ -55,6 +56,7 @@ class AccessApiTest : public ::testing::Test {
         service_ = std::make_unique<Service>(*app_);
         RegisterHealthRoutes(service_->router());
         RegisterAccessRoutes(service_->router());
+        RegisterListRoutes(service_->router());  // the list rows of the matrix
         limiter_ = std::make_shared<TokenBucketLimiter>(limits);
         InstallAccessControl(*service_, *db_, limiter_);
     }
