@@ -1,6 +1,7 @@
 #include "api/audit.hpp"
 
 #include "api/json.hpp"
+#include "api/page.hpp"
 #include "api/response.hpp"
 #include "matcher/dates.hpp"
 #include "schema/database.hpp"
@@ -92,17 +93,8 @@ Reply ListAudit(RequestContext& context) {
     auto page = context.app.db->Read(
         [&](schema::Connection& connection) { return schema::QueryAudit(connection, query); });
     if (!page) return ToApiError(page.error());
-    JsonWriter w;
-    w.StartObject().Key("items").StartArray();
-    for (const auto& entry : page->items) WriteEntry(w, entry);
-    w.EndArray();
-    if (page->has_more && !page->items.empty()) {
-        w.Field("nextCursor", std::to_string(page->items.back().id));
-    } else {
-        w.NullField("nextCursor");
-    }
-    w.EndObject();
-    return JsonResponse(http::status::ok, w.Take());
+    return IdPageResponse(page->items, page->has_more,
+                          [](JsonWriter& w, const auto& item) { WriteEntry(w, item); });
 }
 
 }  // namespace

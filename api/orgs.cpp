@@ -3,6 +3,7 @@
 #include "api/audit.hpp"
 #include "api/orgs_reference.hpp"
 #include "api/orgs_uscc.hpp"
+#include "api/page.hpp"
 #include "api/response.hpp"
 #include "schema/database.hpp"
 
@@ -281,17 +282,8 @@ Reply ListOrgs(RequestContext& context) {
     auto page = context.app.db->Read(
         [&](schema::Connection& c) { return schema::ListOrgs(c, after, limit, kind); });
     if (!page) return ToApiError(page.error());
-    JsonWriter w;
-    w.StartObject().Key("items").StartArray();
-    for (const auto& org : page->items) WriteOrgJson(w, org);
-    w.EndArray();
-    if (page->has_more && !page->items.empty()) {
-        w.Field("nextCursor", std::to_string(page->items.back().id));
-    } else {
-        w.NullField("nextCursor");
-    }
-    w.EndObject();
-    return JsonResponse(http::status::ok, w.Take());
+    return IdPageResponse(page->items, page->has_more,
+                          [](JsonWriter& w, const auto& item) { WriteOrgJson(w, item); });
 }
 
 Reply UpdateOrg(RequestContext& context) {

@@ -2,9 +2,7 @@
 // requirement/attribute syntax). The first byte picks the list kind; the rest is the file.
 // Seeds live in tests/fuzz/corpus/lists_csv/.
 #include "api/lists_decode.hpp"
-#include "api/reference.hpp"
-#include "api/units.hpp"
-#include "matcher/units.hpp"
+#include "tests/fuzz/decode_context.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -15,19 +13,7 @@
 namespace {
 
 const renewmatch::api::DecodeContext& Context() {
-    static const auto* units = [] {
-        std::string error;
-        return renewmatch::matcher::UnitSystem::Load(&error).release();
-    }();
-    static const auto* catalog = new renewmatch::api::UnitCatalog(*units);
-    static const auto* context = [] {
-        auto* c = new renewmatch::api::DecodeContext;
-        c->reference = renewmatch::api::ReferenceData::Embedded().get();
-        c->units = catalog;
-        c->limits.max_lines = 1000;
-        return c;
-    }();
-    return *context;
+    return renewmatch::fuzz::DecodeContextForFuzzing();
 }
 
 }  // namespace
