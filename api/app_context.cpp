@@ -11,4 +11,8 @@ std::int64_t AppContext::NowMs() const {
         .count();
 }
 
+void AppContext::LinesChanged() const {
+    if (on_lines_changed) on_lines_changed();
+}
+
 }  // namespace renewmatch::api

@@ -42,6 +42,15 @@ struct AppContext {
     // ReferenceData::Embedded() and a process-wide UnitCatalog.
     const ReferenceData* reference_data = nullptr;
     const UnitChecker* units = nullptr;
+
+    // Called by every route that committed a change to lines (publish, patch, withdraw), after
+    // the commit and before the response is sent, so that the next request from any client
+    // sees the change in derived state (the live match index catches up from the `changes`
+    // feed). Empty = nothing to notify. Must be thread-safe; errors are the callee's to log.
+    std::function<void()> on_lines_changed;
+
+    // Calls on_lines_changed when set.
+    void LinesChanged() const;
 };
 
 }  // namespace renewmatch::api

@@ -465,6 +465,7 @@ Reply PostList(RequestContext& ctx, const ListRouteOptions& options) {
         return ToApiError(written.error(), "the list could not be stored");
     }
     if (written->replayed) return Replay(written->status, std::move(written->body));
+    if (written->status == 201) ctx.app.LinesChanged();
     return JsonResponse(static_cast<unsigned>(written->status), std::move(written->body));
 }
 
@@ -618,6 +619,7 @@ Reply DeleteLine(RequestContext& ctx, std::string_view entity) {
         }
         return ToApiError(done.error(), "the line could not be withdrawn");
     }
+    ctx.app.LinesChanged();
     JsonWriter w;
     w.StartObject().Field("id", done->id).Field("kind", done->entity);
     w.Field("status", done->status).Field("revision", done->revision).EndObject();
