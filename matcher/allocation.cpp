@@ -1,0 +1,381 @@
+#include "matcher/allocation.hpp"
+
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/dijkstra_shortest_paths.hpp>
+#include <boost/graph/filtered_graph.hpp>
+#include <boost/property_map/function_property_map.hpp>
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <numeric>
+
+namespace renewmatch::matcher {
+namespace {
+
+constexpr std::array<std::string_view, 4> kReasonNames = {
+    "no_candidates", "capacity_unknown", "capacity_exhausted", "below_allocation_unit"};
+
+// Largest unit count accepted for one quantity or capacity (keeps every sum far from overflow).
+constexpr double kMaxUnits = 1e12;
+
+std::int64_t Units(double quantity, double per_quantity) {
+    return static_cast<std::int64_t>(std::floor(quantity * per_quantity + 1e-9));
+}
+
+// Residual network of one component, solved by successive shortest paths.
+class FlowNetwork {
+  public:
+    using Graph = boost::adjacency_list<boost::vecS,
+                                        boost::vecS,
+                                        boost::directedS,
+                                        boost::no_property,
+                                        boost::property<boost::edge_index_t, std::size_t>>;
+    using Edge = boost::graph_traits<Graph>::edge_descriptor;
+    using Vertex = boost::graph_traits<Graph>::vertex_descriptor;
+
+    explicit FlowNetwork(std::size_t vertices) : graph_(vertices) {}
+
+    // Adds u -> v (capacity, cost) and its reverse residual edge; returns the forward index.
+    std::size_t AddEdge(std::size_t u, std::size_t v, std::int64_t capacity, std::int64_t cost) {
+        const std::size_t forward = capacity_.size();
+        boost::add_edge(u, v, forward, graph_);
+        boost::add_edge(v, u, forward + 1, graph_);
+        capacity_.insert(capacity_.end(), {capacity, 0});
+        residual_.insert(residual_.end(), {capacity, 0});
+        cost_.insert(cost_.end(), {cost, -cost});
+        return forward;
+    }
+
+    std::int64_t Flow(std::size_t forward) const { return capacity_[forward] - residual_[forward]; }
+
+    // Min-cost max-flow from `s` to `t`; returns the number of augmenting paths.
+    std::size_t Solve(std::size_t s, std::size_t t) {
+        const std::size_t n = boost::num_vertices(graph_);
+        const auto index = boost::get(boost::edge_index, graph_);
+        constexpr std::int64_t kInf = std::numeric_limits<std::int64_t>::max();
+        std::vector<std::int64_t> potential(n, 0);
+        std::vector<std::int64_t> distance(n, kInf);
+        std::vector<Edge> predecessor(n);
+        std::vector<bool> reached(n);
+        auto residual_edge = [this, index](const Edge& e) { return residual_[index[e]] > 0; };
+        boost::filtered_graph<Graph, std::function<bool(const Edge&)>> residual_graph(
+            graph_, std::function<bool(const Edge&)>(residual_edge));
+        // Reduced cost (Johnson): >= 0 on every residual edge while the potentials are valid.
+        auto reduced = [&](const Edge& e) -> std::int64_t {
+            return cost_[index[e]] + potential[boost::source(e, graph_)] -
+                   potential[boost::target(e, graph_)];
+        };
+        auto weight = boost::make_function_property_map<Edge, std::int64_t>(reduced);
+        std::size_t augmentations = 0;
+        for (;;) {
+            auto record = boost::make_dijkstra_visitor(boost::record_edge_predecessors(
+                boost::make_iterator_property_map(predecessor.begin(),
+                                                  boost::get(boost::vertex_index, graph_)),
+                boost::on_edge_relaxed()));
+            boost::dijkstra_shortest_paths(
+                residual_graph, s,
+                boost::weight_map(weight)
+                    .distance_map(boost::make_iterator_property_map(
+                        distance.begin(), boost::get(boost::vertex_index, graph_)))
+                    .distance_inf(kInf)
+                    .visitor(record));
+            for (std::size_t v = 0; v < n; ++v) reached[v] = distance[v] != kInf;
+            if (!reached[t]) break;
+            // New potentials: + distance for reached vertices, + the largest finite distance
+            // for the others (keeps every residual reduced cost >= 0 and never adds "infinity").
+            std::int64_t largest = 0;
+            for (std::size_t v = 0; v < n; ++v) {
+                if (reached[v]) largest = std::max(largest, distance[v]);
+            }
+            for (std::size_t v = 0; v < n; ++v) potential[v] += reached[v] ? distance[v] : largest;
+            // Augment by the bottleneck of the shortest path.
+            std::int64_t bottleneck = kInf;
+            for (Vertex v = t; v != s;) {
+                const Edge e = predecessor[v];
+                bottleneck = std::min(bottleneck, residual_[index[e]]);
+                v = boost::source(e, graph_);
+            }
+            for (Vertex v = t; v != s;) {
+                const Edge e = predecessor[v];
+                const std::size_t i = index[e];
+                residual_[i] -= bottleneck;
+                residual_[i ^ 1] += bottleneck;  // forward/reverse pairs are (2j, 2j + 1)
+                v = boost::source(e, graph_);
+            }
+            ++augmentations;
+        }
+        return augmentations;
+    }
+
+  private:
+    Graph graph_;
+    std::vector<std::int64_t> capacity_;
+    std::vector<std::int64_t> residual_;
+    std::vector<std::int64_t> cost_;
+};
+
+struct DisjointSets {
+    std::vector<std::size_t> parent;
+    explicit DisjointSets(std::size_t n) : parent(n) {
+        std::iota(parent.begin(), parent.end(), std::size_t{0});
+    }
+    std::size_t Find(std::size_t x) {
+        while (parent[x] != x) {
+            parent[x] = parent[parent[x]];
+            x = parent[x];
+        }
+        return x;
+    }
+    void Union(std::size_t a, std::size_t b) {
+        a = Find(a);
+        b = Find(b);
+        if (a != b) parent[std::max(a, b)] = std::min(a, b);  // root = smallest member
+    }
+};
+
+std::optional<AllocationError> Validate(const AllocationProblem& problem,
+                                        const AllocationOptions& options) {
+    auto error = [](std::string field, std::string message) {
+        return AllocationError{std::move(field), std::move(message)};
+    };
+    if (!std::isfinite(options.units_per_quantity) || options.units_per_quantity <= 0 ||
+        options.units_per_quantity > 1e6) {
+        return error("options.units_per_quantity", "must be in (0, 1e6]");
+    }
+    if (!std::isfinite(options.score_scale) || options.score_scale <= 0 ||
+        options.score_scale > 1e9) {
+        return error("options.score_scale", "must be in (0, 1e9]");
+    }
+    std::vector<LineId> ids;
+    for (std::size_t i = 0; i < problem.demands.size(); ++i) {
+        const AllocationDemand& d = problem.demands[i];
+        const std::string at = "demands[" + std::to_string(i) + "]";
+        if (!std::isfinite(d.quantity) || d.quantity <= 0) {
+            return error(at + ".quantity", "must be a finite number > 0");
+        }
+        if (d.quantity * options.units_per_quantity > kMaxUnits) {
+            return error(at + ".quantity", "too large (more than 1e12 allocation units)");
+        }
+        std::vector<LineId> supply_ids;
+        for (std::size_t j = 0; j < d.candidates.size(); ++j) {
+            const double score = d.candidates[j].score;
+            if (!std::isfinite(score) || std::fabs(score * options.score_scale) > 1e12) {
+                return error(at + ".candidates[" + std::to_string(j) + "].score",
+                             "must be finite, |score * score_scale| <= 1e12");
+            }
+            supply_ids.push_back(d.candidates[j].supply_id);
+        }
+        std::sort(supply_ids.begin(), supply_ids.end());
+        if (std::adjacent_find(supply_ids.begin(), supply_ids.end()) != supply_ids.end()) {
+            return error(at + ".candidates", "names a supply line twice");
+        }
+        ids.push_back(d.id);
+    }
+    std::sort(ids.begin(), ids.end());
+    if (auto dup = std::adjacent_find(ids.begin(), ids.end()); dup != ids.end()) {
+        return error("demands", "duplicate demand id " + std::to_string(*dup));
+    }
+    ids.clear();
+    for (std::size_t i = 0; i < problem.supplies.size(); ++i) {
+        const AllocationSupply& s = problem.supplies[i];
+        if (s.capacity && (!std::isfinite(*s.capacity) || *s.capacity < 0 ||
+                           *s.capacity * options.units_per_quantity > kMaxUnits)) {
+            return error("supplies[" + std::to_string(i) + "].capacity",
+                         "must be a finite number >= 0 (at most 1e12 allocation units)");
+        }
+        ids.push_back(s.id);
+    }
+    std::sort(ids.begin(), ids.end());
+    if (auto dup = std::adjacent_find(ids.begin(), ids.end()); dup != ids.end()) {
+        return error("supplies", "duplicate supply id " + std::to_string(*dup));
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view UnassignedReasonName(UnassignedReason reason) {
+    const auto i = static_cast<std::size_t>(reason);
+    return i < kReasonNames.size() ? kReasonNames[i] : std::string_view("unknown");
+}
+
+std::int64_t ScoreUnits(double score, const AllocationOptions& options) {
+    return std::llround(score * options.score_scale);
+}
+
+std::variant<Allocation, AllocationError> Allocate(const AllocationProblem& problem,
+                                                   const AllocationOptions& options) {
+    if (auto error = Validate(problem, options)) return *error;
+    const double per = options.units_per_quantity;
+
+    // Canonical order: demands by id, candidates by supply id, supplies by id.
+    std::vector<const AllocationDemand*> demands;
+    for (const AllocationDemand& d : problem.demands) demands.push_back(&d);
+    std::sort(demands.begin(), demands.end(),
+              [](const AllocationDemand* a, const AllocationDemand* b) { return a->id < b->id; });
+    std::map<LineId, std::optional<double>> capacity_of;
+    for (const AllocationSupply& s : problem.supplies) capacity_of[s.id] = s.capacity;
+
+    // Supplies with a known capacity that some candidate names get a dense index.
+    std::map<LineId, std::size_t> supply_index;
+    for (const AllocationDemand* d : demands) {
+        for (const AllocationCandidate& c : d->candidates) {
+            auto it = capacity_of.find(c.supply_id);
+            if (it != capacity_of.end() && it->second) supply_index.emplace(c.supply_id, 0);
+        }
+    }
+    std::vector<LineId> supply_ids;
+    for (auto& [id, idx] : supply_index) {
+        idx = supply_ids.size();
+        supply_ids.push_back(id);
+    }
+    const std::size_t nd = demands.size();
+    const std::size_t ns = supply_ids.size();
+
+    // Per demand: units, allocatable edges (sorted by supply index), counts for the reasons.
+    struct EdgeIn {
+        std::size_t supply;
+        double score;
+        std::int64_t score_units;
+    };
+    std::vector<std::int64_t> demand_units(nd);
+    std::vector<std::vector<EdgeIn>> edges(nd);
+    std::int64_t max_score_units = std::numeric_limits<std::int64_t>::min();
+    for (std::size_t i = 0; i < nd; ++i) {
+        demand_units[i] = Units(demands[i]->quantity, per);
+        for (const AllocationCandidate& c : demands[i]->candidates) {
+            auto it = supply_index.find(c.supply_id);
+            if (it == supply_index.end()) continue;
+            const std::int64_t su = ScoreUnits(c.score, options);
+            edges[i].push_back({it->second, c.score, su});
+            max_score_units = std::max(max_score_units, su);
+        }
+        std::sort(edges[i].begin(), edges[i].end(),
+                  [](const EdgeIn& a, const EdgeIn& b) { return a.supply < b.supply; });
+    }
+    std::vector<std::int64_t> supply_units(ns);
+    for (std::size_t j = 0; j < ns; ++j) {
+        supply_units[j] = Units(*capacity_of.at(supply_ids[j]), per);
+    }
+
+    // Components over demands [0, nd) and supplies [nd, nd + ns).
+    DisjointSets sets(nd + ns);
+    for (std::size_t i = 0; i < nd; ++i) {
+        for (const EdgeIn& e : edges[i]) sets.Union(i, nd + e.supply);
+    }
+    std::map<std::size_t, std::pair<std::vector<std::size_t>, std::vector<std::size_t>>> parts;
+    for (std::size_t i = 0; i < nd; ++i) {
+        if (!edges[i].empty() && demand_units[i] > 0) parts[sets.Find(i)].first.push_back(i);
+    }
+    for (std::size_t j = 0; j < ns; ++j) {
+        auto it = parts.find(sets.Find(nd + j));
+        if (it != parts.end()) it->second.second.push_back(j);
+    }
+
+    Allocation out;
+    std::vector<std::int64_t> assigned_units(nd, 0);
+    std::vector<std::int64_t> committed(ns, 0);
+    std::vector<std::vector<Assignment>> per_demand(nd);
+    for (const auto& [root, members] : parts) {
+        const auto& [ds, ss] = members;
+        // Vertices: 0 source, 1 sink, 2.. demands, then supplies.
+        std::vector<std::size_t> local_supply(ns, 0);
+        for (std::size_t k = 0; k < ss.size(); ++k) local_supply[ss[k]] = 2 + ds.size() + k;
+        FlowNetwork network(2 + ds.size() + ss.size());
+        struct Placed {
+            std::size_t demand;
+            std::size_t edge;
+            std::size_t forward;
+        };
+        std::vector<Placed> placed;
+        for (std::size_t k = 0; k < ds.size(); ++k) {
+            const std::size_t i = ds[k];
+            network.AddEdge(0, 2 + k, demand_units[i], 0);
+            for (std::size_t x = 0; x < edges[i].size(); ++x) {
+                const EdgeIn& e = edges[i][x];
+                const std::size_t f =
+                    network.AddEdge(2 + k, local_supply[e.supply], demand_units[i],
+                                    max_score_units - e.score_units);
+                placed.push_back({i, x, f});
+            }
+        }
+        for (std::size_t j : ss) network.AddEdge(local_supply[j], 1, supply_units[j], 0);
+        out.augmentations += network.Solve(0, 1);
+        ++out.components;
+        for (const Placed& p : placed) {
+            const std::int64_t units = network.Flow(p.forward);
+            if (units <= 0) continue;
+            const EdgeIn& e = edges[p.demand][p.edge];
+            assigned_units[p.demand] += units;
+            committed[e.supply] += units;
+            out.objective_units += e.score_units * units;
+            per_demand[p.demand].push_back({demands[p.demand]->id, supply_ids[e.supply],
+                                            static_cast<double>(units) / per, e.score, units});
+        }
+    }
+
+    for (std::size_t i = 0; i < nd; ++i) {
+        const AllocationDemand& d = *demands[i];
+        out.demanded += d.quantity;
+        for (Assignment& a : per_demand[i]) {
+            out.assigned += a.quantity;
+            out.objective += a.score * a.quantity;
+            out.assigned_units += a.units;
+            out.assignments.push_back(a);
+        }
+        const std::int64_t short_units = demand_units[i] - assigned_units[i];
+        assert(short_units >= 0);
+        if (short_units > 0) {
+            UnassignedReason reason = UnassignedReason::kCapacityExhausted;
+            if (d.candidates.empty()) {
+                reason = UnassignedReason::kNoCandidates;
+            } else if (edges[i].empty()) {
+                reason = UnassignedReason::kCapacityUnknown;
+            }
+            out.unassigned.push_back({d.id, static_cast<double>(short_units) / per, reason});
+        }
+        const double remainder = d.quantity - static_cast<double>(demand_units[i]) / per;
+        if (remainder > 1e-9 * std::max(1.0, d.quantity)) {
+            out.unassigned.push_back({d.id, remainder, UnassignedReason::kBelowAllocationUnit});
+        }
+    }
+    for (std::size_t j = 0; j < ns; ++j) {
+        // The supply -> sink edge bounds the flow; this re-check guards the invariant.
+        if (committed[j] > supply_units[j]) {
+            return AllocationError{
+                "supplies",
+                "internal error: supply line " + std::to_string(supply_ids[j]) + " over-committed"};
+        }
+        out.supplies.push_back({supply_ids[j], *capacity_of.at(supply_ids[j]),
+                                static_cast<double>(committed[j]) / per, supply_units[j],
+                                committed[j]});
+    }
+    return out;
+}
+
+AllocationProblem MakeAllocationProblem(std::span<const DemandLine> demands,
+                                        std::span<const MatchResult> results,
+                                        const SupplySnapshot& supply) {
+    AllocationProblem problem;
+    std::map<LineId, std::optional<double>> capacities;
+    const std::size_t n = std::min(demands.size(), results.size());
+    for (std::size_t i = 0; i < n; ++i) {
+        AllocationDemand d{demands[i].id, demands[i].quantity, {}};
+        for (const Candidate& c : results[i].candidates) {
+            d.candidates.push_back({c.id, c.score});
+            if (!capacities.contains(c.id)) {
+                const SupplyLine* line = supply.Find(c.id);
+                capacities[c.id] =
+                    line != nullptr ? line->capacity_per_month : std::optional<double>();
+            }
+        }
+        problem.demands.push_back(std::move(d));
+    }
+    for (const auto& [id, capacity] : capacities) problem.supplies.push_back({id, capacity});
+    return problem;
+}
+
+}  // namespace renewmatch::matcher
