@@ -629,6 +629,196 @@ Reply DeleteLine(RequestContext& ctx, std::string_view entity) {
     return response;
 }
 
+// RFC 7396 JSON Merge Patch: applies `patch` to `target` in place. Object members of the patch
+// are merged recursively, null members remove, anything else replaces.
+void ApplyMergePatch(JsonValue& target,
+                     const JsonValue& patch,
+                     JsonDocument::AllocatorType& allocator) {
+    if (!patch.IsObject()) {
+        target.CopyFrom(patch, allocator);
+        return;
+    }
+    if (!target.IsObject()) target.SetObject();
+    for (const auto& member : patch.GetObject()) {
+        auto it = target.FindMember(member.name);
+        if (member.value.IsNull()) {
+            if (it != target.MemberEnd()) target.RemoveMember(it);
+            continue;
+        }
+        if (it != target.MemberEnd()) {
+            ApplyMergePatch(it->value, member.value, allocator);
+            continue;
+        }
+        JsonValue value;
+        ApplyMergePatch(value, member.value, allocator);
+        JsonValue name(member.name, allocator);
+        target.AddMember(name, value, allocator);
+    }
+}
+
+std::string LineETag(const schema::LineRow& row) {
+    return "\"" + row.entity + "-" + std::to_string(row.id) + "-r" + std::to_string(row.revision) +
+           "\"";
+}
+
+// PATCH /v1/{demands|supply|projects}/{id}: a JSON Merge Patch (RFC 7396) applied to the line's
+// canonical body, re-validated by the publishing decoder, stored as revision + 1. Requires
+// If-Match with the current ETag (428 without, 412 when stale); only the owning organisation or
+// an administrator. A patch that leaves the body as it is writes nothing and returns 200.
+Reply PatchLine(RequestContext& ctx, std::string_view entity) {
+    if (ctx.app.db == nullptr) return ApiError::Make(Errc::kUnavailable, "no database");
+    const auto id = PositiveId(ctx.Param("id"));
+    if (!id) return ApiError::Make(Errc::kNotFound, "no such line");
+    const Principal& principal = *ctx.principal;
+    std::string content_type(ctx.request[http::field::content_type]);
+    std::transform(content_type.begin(), content_type.end(), content_type.begin(), [](char c) {
+        return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    });
+    std::string media = content_type.substr(0, content_type.find(';'));
+    while (!media.empty() && media.back() == ' ') media.pop_back();
+    if (media != "application/merge-patch+json" && media != "application/json") {
+        return ApiError::Make(Errc::kUnsupportedMediaType,
+                              "send a JSON Merge Patch as application/merge-patch+json",
+                              "unsupported_media_type");
+    }
+    auto patch = ParseDocument(ctx.request.body());
+    if (!patch) return patch.error();
+    if (!patch->IsObject()) {
+        ApiError e = ApiError::Make(Errc::kInvalidArgument, "a line patch must be a JSON object",
+                                    "invalid_line");
+        e.details.push_back({std::nullopt, "", "wrong_type", e.message});
+        return e;
+    }
+    const auto kind = ParseListKind(entity);
+    if (!kind) return ApiError::Make(Errc::kInternal, "unknown line kind");
+
+    DecodeContext decode;
+    decode.reference = ctx.app.reference_data != nullptr ? ctx.app.reference_data
+                                                         : ReferenceData::Embedded().get();
+    decode.units = ctx.app.units != nullptr ? ctx.app.units : DefaultUnits();
+    if (decode.units == nullptr) {
+        return ApiError::Make(Errc::kUnavailable, "the UDUNITS-2 unit database is not available");
+    }
+    const auto regions = ReferenceCodes::Embedded();
+    decode.normalize_region = [&](std::string_view code) { return regions->NormalizeRegion(code); };
+    decode.sector_exists = [&](std::string_view code) {
+        return regions->FindSector(code) != nullptr;
+    };
+
+    const std::string if_match(ctx.request[http::field::if_match]);
+    std::optional<ApiError> refusal;
+    bool unchanged = false;
+    auto done = ctx.app.db->Write([&](schema::Connection& c) -> Result<schema::LineRow> {
+        auto found = schema::FindLine(c, entity, *id);
+        if (!found) return found.error();
+        if (!*found) return Errc::kNotFound;
+        const schema::LineRow& row = **found;
+        if (principal.role != Role::kAdmin && principal.org_id != row.org_id) {
+            refusal = Forbidden("only the publishing organisation may change this line");
+            return Errc::kForbidden;
+        }
+        const std::string etag = LineETag(row);
+        if (if_match.empty()) {
+            refusal = ApiError::Make(
+                Errc::kPreconditionFailed,
+                "PATCH needs If-Match with the line's ETag (now " + etag + "); GET the line first",
+                "precondition_required");
+            return Errc::kPreconditionFailed;
+        }
+        if (if_match != etag) {
+            refusal = ApiError::Make(Errc::kPreconditionFailed,
+                                     "the line has changed since that ETag (now " + etag + ")",
+                                     "precondition_failed");
+            return Errc::kPreconditionFailed;
+        }
+        if (row.status == "withdrawn") {
+            refusal = ApiError::Make(Errc::kConflict,
+                                     "a withdrawn line cannot be patched; publish it again",
+                                     "line_withdrawn");
+            return Errc::kConflict;
+        }
+        auto merged = ParseDocument(row.body);
+        if (!merged || !merged->IsObject()) return Errc::kInternal;
+        ApplyMergePatch(*merged, *patch, merged->GetAllocator());
+        auto decoded = DecodeJsonLine(*kind, *merged, decode);
+        if (!decoded) {
+            refusal = decoded.error();
+            refusal->code = "invalid_line";
+            refusal->message =
+                "the patched line was rejected: " + std::to_string(refusal->details.size()) +
+                (refusal->details.size() == 1 ? " error" : " errors") + " (nothing was stored)";
+            return Errc::kInvalidArgument;
+        }
+        std::string body;
+        std::string_view new_ref;
+        switch (*kind) {
+            case ListKind::kDemand:
+                body = DemandBody(decoded->demands.front());
+                new_ref = decoded->demands.front().ref;
+                break;
+            case ListKind::kSupply:
+                body = SupplyBody(decoded->supply.front());
+                new_ref = decoded->supply.front().sku;
+                break;
+            case ListKind::kProject:
+                body = ProjectBody(decoded->projects.front());
+                new_ref = decoded->projects.front().ref;
+                break;
+        }
+        if (new_ref != row.ref) {
+            const std::string field = *kind == ListKind::kSupply ? "/sku" : "/ref";
+            refusal = ApiError::Make(Errc::kInvalidArgument,
+                                     "the patched line was rejected: 1 error (nothing was stored)",
+                                     "invalid_line");
+            refusal->details.push_back({std::nullopt, field, "immutable",
+                                        "'" + field.substr(1) +
+                                            "' identifies the line and cannot change (was '" +
+                                            row.ref + "')"});
+            return Errc::kInvalidArgument;
+        }
+        if (body == row.body) {
+            unchanged = true;
+            return row;
+        }
+        schema::LineReplacement replacement;
+        replacement.entity = std::string(entity);
+        replacement.id = row.id;
+        replacement.expected_revision = row.revision;
+        replacement.demand = decoded->demands.empty() ? nullptr : &decoded->demands.front();
+        replacement.supply = decoded->supply.empty() ? nullptr : &decoded->supply.front();
+        replacement.project = decoded->projects.empty() ? nullptr : &decoded->projects.front();
+        replacement.body = std::move(body);
+        replacement.now_ms = ctx.now_ms;
+        auto stored = schema::ReplaceLine(c, replacement);
+        if (!stored) return stored.error();
+        auto audit = RecordAudit(c, ctx, "line.patch", std::string(entity), std::to_string(*id),
+                                 stored->org_id, "r" + std::to_string(stored->revision));
+        if (!audit) return audit.error();
+        return stored;
+    });
+    if (!done) {
+        if (refusal) {
+            if (refusal->code == "precondition_required") {
+                // 428 has no Errc of its own; the body is the usual error shape.
+                return JsonResponse(428U, EncodeError(*refusal, ctx.request_id));
+            }
+            return *refusal;
+        }
+        if (done.error() == make_error_code(Errc::kNotFound)) {
+            return ApiError::Make(Errc::kNotFound, "no such line");
+        }
+        return ToApiError(done.error(), "the line could not be changed");
+    }
+    if (!unchanged) ctx.app.LinesChanged();
+    JsonWriter w;
+    if (!WriteLineRecord(w, *done, Viewer::From(ctx.principal))) {
+        return ApiError::Make(Errc::kInternal, "stored line is not a JSON object");
+    }
+    HttpResponse response = JsonResponse(http::status::ok, w.Take());
+    response.set(http::field::etag, LineETag(*done));
+    return response;
+}
+
 // GET /v1/changes?since=CURSOR&limit=N: the ordered change feed. The cursor is opaque to
 // clients (today the last seq seen, as decimal); "" or absent starts from the beginning.
 Reply GetChanges(RequestContext& ctx) {
@@ -928,6 +1118,15 @@ void RegisterListRoutes(Router& router, const ListRouteOptions& options) {
             [entity_name](RequestContext& ctx) { return DeleteLine(ctx, entity_name); },
             RouteOptions::Authenticated(entity_name + ".withdraw",
                                         {Role::kBuyer, Role::kSupplier}));
+    }
+    for (const auto& [path, entity] :
+         {std::pair{"/v1/demands/{id}", "demand"}, std::pair{"/v1/supply/{id}", "supply"},
+          std::pair{"/v1/projects/{id}", "project"}}) {
+        const std::string entity_name(entity);
+        router.Add(
+            http::verb::patch, path,
+            [entity_name](RequestContext& ctx) { return PatchLine(ctx, entity_name); },
+            RouteOptions::Authenticated(entity_name + ".patch", {Role::kBuyer, Role::kSupplier}));
     }
     router.Add(http::verb::get, "/v1/lists", ListListsRoute,
                RouteOptions::Authenticated("lists.list"));

@@ -753,6 +753,19 @@ ApiResult<DecodedList> DecodeJsonList(std::string_view body, const DecodeContext
     return out;
 }
 
+ApiResult<DecodedList> DecodeJsonLine(ListKind kind,
+                                      const JsonValue& line,
+                                      const DecodeContext& context) {
+    Errors errors(context.limits.max_errors);
+    Reader r{context, errors, std::nullopt};
+    DecodedList out;
+    out.header.kind = kind;
+    std::unordered_map<std::string, Line> refs;
+    DecodeLine(r, kind, line, "", out, refs);
+    if (!errors.empty()) return ListError(errors.Take());
+    return out;
+}
+
 // ---- CSV ---------------------------------------------------------------------------------------
 namespace {
 

@@ -25,6 +25,7 @@
 // for reading (ReferenceData and UnitCatalog are).
 #pragma once
 
+#include "api/json.hpp"
 #include "api/reference.hpp"
 #include "api/result.hpp"
 #include "api/units.hpp"
@@ -86,6 +87,15 @@ struct DecodeContext {
 // `publisherId` are optional; `lines` is a required array (may be empty: publishing an empty
 // version withdraws every line of the series).
 ApiResult<DecodedList> DecodeJsonList(std::string_view body, const DecodeContext& context);
+
+// Decodes ONE line object of `kind` with exactly the rules a line of a published JSON list gets
+// (used to re-validate a line after PATCH applies a JSON Merge Patch to it). Field pointers are
+// relative to the line ("/quantity"); `line` is absent from the details. Fails with
+// kInvalidArgument, code "invalid_list", like DecodeJsonList; the one line is in the vector of
+// `kind`.
+ApiResult<DecodedList> DecodeJsonLine(ListKind kind,
+                                      const JsonValue& line,
+                                      const DecodeContext& context);
 
 // Decodes a CSV list whose header (kind, series, title, period, publisher) comes from the
 // request's query parameters. The first record is the header row naming the columns.

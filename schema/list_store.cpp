@@ -792,6 +792,51 @@ Result<LineRow> WithdrawLine(Connection& connection,
     return row;
 }
 
+Result<LineRow> ReplaceLine(Connection& connection, const LineReplacement& replacement) {
+    const Target target = TargetFor(replacement.entity);
+    if (target.entity != replacement.entity) return Errc::kInvalidArgument;
+    auto found = FindLine(connection, replacement.entity, replacement.id);
+    if (!found) return found.error();
+    if (!*found) return Errc::kNotFound;
+    LineRow row = std::move(**found);
+    if (row.revision != replacement.expected_revision) return Errc::kPreconditionFailed;
+    if (row.status == "withdrawn") return Errc::kConflict;
+    PublishRequest rq;
+    rq.org_id = row.org_id;
+    rq.series = row.series;
+    rq.now_ms = replacement.now_ms;
+    const std::int64_t revision = row.revision + 1;
+    Result<std::int64_t> id = Errc::kInvalidArgument;
+    std::string_view ref;
+    std::string_view status;
+    if (target.entity == "demand" && replacement.demand != nullptr) {
+        ref = replacement.demand->ref;
+        status = replacement.demand->status;
+        if (ref != row.ref) return Errc::kConflict;
+        id = WriteDemand(connection, rq, row.list_id, *replacement.demand, replacement.body, row.id,
+                         revision);
+    } else if (target.entity == "supply" && replacement.supply != nullptr) {
+        ref = replacement.supply->sku;
+        status = replacement.supply->status;
+        if (ref != row.ref) return Errc::kConflict;
+        id = WriteSupply(connection, rq, row.list_id, *replacement.supply, replacement.body, row.id,
+                         revision);
+    } else if (target.entity == "project" && replacement.project != nullptr) {
+        ref = replacement.project->ref;
+        status = replacement.project->status;
+        if (ref != row.ref) return Errc::kConflict;
+        id = WriteProject(connection, rq, row.list_id, *replacement.project, replacement.body,
+                          row.id, revision);
+    }
+    if (!id) return id.error();
+    RM_LIST_TRY(RecordRevision(connection, target.entity, row.id, row.ref, revision, row.list_id,
+                               status, replacement.body, "changed", rq));
+    auto after = FindLine(connection, replacement.entity, replacement.id);
+    if (!after) return after.error();
+    if (!*after) return Errc::kInternal;
+    return std::move(**after);
+}
+
 Result<std::vector<ChangeRow>> ListChanges(Connection& connection,
                                            std::int64_t after_seq,
                                            std::int64_t limit) {

@@ -144,6 +144,28 @@ struct LineRow {
                                            std::optional<std::int64_t> expected_revision,
                                            std::int64_t now_ms);
 
+// A new revision of one line written by PATCH: the already validated line (exactly one of the
+// pointers, matching `entity`) and its canonical body. The line keeps its id, ref, series and
+// list; its columns and children are rewritten from the value.
+struct LineReplacement {
+    std::string entity;  // demand | supply | project
+    std::int64_t id = 0;
+    std::int64_t expected_revision = 0;  // the revision the client's If-Match named
+    const matcher::DemandLine* demand = nullptr;
+    const matcher::SupplyLine* supply = nullptr;
+    const matcher::Project* project = nullptr;
+    std::string body;
+    std::int64_t now_ms = 0;
+};
+
+// Stores `replacement` as revision + 1 of its line, with a history row and a `changed` row in
+// the change feed. Errors: kNotFound (no such line), kPreconditionFailed (the stored revision is
+// not expected_revision), kConflict (the line is withdrawn, or the ref/sku differs from the
+// stored one), kInvalidArgument (no line value of the entity's kind). Returns the line after
+// the change. Precondition: inside a write transaction.
+[[nodiscard]] Result<LineRow> ReplaceLine(Connection& connection,
+                                          const LineReplacement& replacement);
+
 // A page of lines for the listing routes (GET /v1/demands|supply|projects, /v1/lists/{id}/lines),
 // in ascending id order after `after_id`. Empty strings / nullopt mean "no filter".
 //   classification_prefix: classification_id prefix (demand, supply; ignored for projects)

@@ -75,6 +75,7 @@ class ListsRoutesTest : public ::testing::Test {
         regulator_org_ = (*orgs)[2];
         app_.db = db_.get();
         app_.now_ms = [this] { return now_ms_; };
+        app_.on_lines_changed = [this] { ++lines_changed_; };
         service_ = std::make_unique<Service>(app_);
         RegisterListRoutes(service_->router());
         auto auth = std::make_shared<KeyTable>();
@@ -115,6 +116,21 @@ class ListsRoutesTest : public ::testing::Test {
         if (!if_match.empty()) request.set(http::field::if_match, if_match);
         now_ms_ += 1000;
         return service_->Handle(request, RequestInfo{"del-" + std::to_string(now_ms_), "test"});
+    }
+
+    HttpResponse Patch(std::string target,
+                       std::string body,
+                       std::string token = "buyer",
+                       std::string if_match = {},
+                       std::string content_type = "application/merge-patch+json") {
+        HttpRequest request{http::verb::patch, target, 11};
+        request.set(http::field::authorization, "Bearer " + token);
+        request.set(http::field::content_type, content_type);
+        if (!if_match.empty()) request.set(http::field::if_match, if_match);
+        request.body() = std::move(body);
+        request.prepare_payload();
+        now_ms_ += 1000;
+        return service_->Handle(request, RequestInfo{"patch-" + std::to_string(now_ms_), "test"});
     }
 
     Snapshot Take() {
@@ -209,6 +225,7 @@ class ListsRoutesTest : public ::testing::Test {
     std::int64_t buyer_org_ = 0;
     std::int64_t supplier_org_ = 0;
     std::int64_t regulator_org_ = 0;
+    int lines_changed_ = 0;
 };
 
 std::string DemandLine(const std::string& ref, double quantity, const std::string& extra = {}) {
@@ -517,7 +534,6 @@ TEST_F(ListsRoutesTest, ChangeFeedIsOrderedAndPaged) {
     EXPECT_EQ(Get("/v1/changes?since=-4").result_int(), 422U);
 }
 
-
 TEST_F(ListsRoutesTest, ListingsFilterPageWithCursorsAndRedactBudgets) {
     std::vector<std::string> lines;
     for (int i = 0; i < 5; ++i) {
@@ -643,6 +659,205 @@ TEST_F(ListsRoutesTest, ProjectIncludesItsDemandLinesWithBudgetsRedacted) {
     ASSERT_EQ(other.result_int(), 200U);
     EXPECT_EQ(other.body().find("budget"), std::string::npos) << other.body();
     EXPECT_NE(other.body().find("\"ref\":\"D-2\""), std::string::npos) << other.body();
+}
+
+// ---- PATCH ------------------------------------------------------------------------------------
+
+TEST_F(ListsRoutesTest, PatchAppliesAMergePatchWithIfMatch) {
+    ASSERT_EQ(Post(DemandList({DemandLine("A", 1), DemandLine("B", 2)})).result_int(), 201U);
+    const auto id = Count("SELECT id FROM demand_lines WHERE ref = 'A'");
+    const std::string path = "/v1/demands/" + std::to_string(id);
+    const std::string etag(Get(path)[http::field::etag]);
+    ASSERT_EQ(etag, "\"demand-" + std::to_string(id) + "-r1\"");
+    const int notified = lines_changed_;
+    const Snapshot before = Take();
+
+    // No If-Match: 428; a stale one: 412; neither writes anything nor notifies.
+    auto missing = Patch(path, R"({"quantity":4})");
+    EXPECT_EQ(missing.result_int(), 428U) << missing.body();
+    EXPECT_EQ(ErrorCode(missing), "precondition_required");
+    auto stale =
+        Patch(path, R"({"quantity":4})", "buyer", "\"demand-" + std::to_string(id) + "-r9\"");
+    EXPECT_EQ(stale.result_int(), 412U);
+    EXPECT_EQ(ErrorCode(stale), "precondition_failed");
+    EXPECT_EQ(Take(), before);
+    EXPECT_EQ(lines_changed_, notified);
+
+    // Merge: a scalar replaced, a nested member replaced, a member removed with null, an array
+    // replaced as a whole; the rest of the line is kept.
+    auto ok = Patch(path,
+                    R"({"quantity":4,"deliveryAddress":{"region":"320505"},"deliveryDate":null,)"
+                    R"("requirements":[{"name":"功率","min":12,"unit":"kW"}]})",
+                    "buyer", etag);
+    ASSERT_EQ(ok.result_int(), 200U) << ok.body();
+    const std::string etag2(ok[http::field::etag]);
+    EXPECT_EQ(etag2, "\"demand-" + std::to_string(id) + "-r2\"");
+    auto doc = ParseDocument(ok.body());
+    ASSERT_TRUE(doc.has_value());
+    EXPECT_EQ((*doc)["revision"].GetInt64(), 2);
+    const auto& line = (*doc)["line"];
+    EXPECT_EQ(line["quantity"].GetDouble(), 4.0);
+    EXPECT_STREQ(line["deliveryAddress"]["region"].GetString(), "320505");
+    EXPECT_FALSE(line.HasMember("deliveryDate"));
+    ASSERT_EQ(line["requirements"].Size(), 1U);
+    EXPECT_STREQ(line["requirements"][0]["unit"].GetString(), "kW");
+    EXPECT_STREQ(line["title"].GetString(), "数控车床 CNC lathe");
+    EXPECT_EQ(line["budget"]["amount"].GetDouble(), 500000.0);  // the owner sees it
+    EXPECT_EQ(lines_changed_, notified + 1);
+
+    // Stored: columns, children, history, change feed, audit — and the GET agrees.
+    const std::string where = " WHERE id = " + std::to_string(id);
+    EXPECT_EQ(Count("SELECT revision FROM demand_lines" + where), 2);
+    EXPECT_EQ(Count("SELECT quantity FROM demand_lines" + where), 4);
+    EXPECT_EQ(Count("SELECT delivery_region = '320505' FROM demand_lines" + where), 1);
+    EXPECT_EQ(Count("SELECT need_by IS NULL FROM demand_lines" + where), 1);
+    EXPECT_EQ(Count("SELECT count(*) FROM requirements WHERE unit = 'kW' AND line_id = " +
+                    std::to_string(id)),
+              1);
+    EXPECT_EQ(Count("SELECT count(*) FROM requirements WHERE line_id = " + std::to_string(id)), 1);
+    EXPECT_EQ(Count("SELECT count(*) FROM line_history WHERE entity = 'demand' AND line_id = " +
+                    std::to_string(id)),
+              2);
+    EXPECT_EQ(Count("SELECT count(*) FROM changes WHERE change = 'changed' AND revision = 2 AND "
+                    "line_id = " +
+                    std::to_string(id)),
+              1);
+    EXPECT_EQ(Count("SELECT count(*) FROM audit_log WHERE action = 'line.patch'"), 1);
+    EXPECT_EQ(Count("SELECT count(*) FROM demand_lines WHERE revision <> 1 AND ref = 'B'"), 0);
+    auto read = Get(path);
+    EXPECT_EQ(std::string(read[http::field::etag]), etag2);
+    EXPECT_NE(read.body().find("\"quantity\":4"), std::string::npos) << read.body();
+    // Another organisation reading the patched line still gets no hidden budget.
+    EXPECT_EQ(Get(path, "supplier").body().find("budget"), std::string::npos);
+
+    // The old ETag is stale now; the new one works again; application/json is accepted too.
+    EXPECT_EQ(Patch(path, R"({"quantity":5})", "buyer", etag).result_int(), 412U);
+    auto again = Patch(path, R"({"quantity":5})", "buyer", etag2, "application/json");
+    ASSERT_EQ(again.result_int(), 200U) << again.body();
+    EXPECT_EQ(Count("SELECT revision FROM demand_lines" + where), 3);
+
+    // A patch that changes nothing writes nothing and keeps the revision.
+    const Snapshot same = Take();
+    auto noop = Patch(path, R"({"quantity":5})", "buyer", std::string(again[http::field::etag]));
+    ASSERT_EQ(noop.result_int(), 200U) << noop.body();
+    EXPECT_EQ(std::string(noop[http::field::etag]), std::string(again[http::field::etag]));
+    EXPECT_EQ(Take(), same);
+
+    // An administrator may patch any organisation's line.
+    auto admin = Patch(path, R"({"title":"改名"})", "admin", std::string(again[http::field::etag]));
+    ASSERT_EQ(admin.result_int(), 200U) << admin.body();
+}
+
+TEST_F(ListsRoutesTest, BadPatchesAreRejectedAndTheDatabaseIsUnchanged) {
+    ASSERT_EQ(Post(DemandList({DemandLine("A", 1), DemandLine("W", 1)})).result_int(), 201U);
+    const auto id = Count("SELECT id FROM demand_lines WHERE ref = 'A'");
+    const std::string path = "/v1/demands/" + std::to_string(id);
+    const std::string etag(Get(path)[http::field::etag]);
+    const auto withdrawn = Count("SELECT id FROM demand_lines WHERE ref = 'W'");
+    const std::string wpath = "/v1/demands/" + std::to_string(withdrawn);
+    ASSERT_EQ(Delete(wpath, "buyer").result_int(), 200U);
+    const std::string wetag(Get(wpath)[http::field::etag]);
+    const int notified = lines_changed_;
+
+    struct Case {
+        const char* name;
+        std::string path;
+        std::string body;
+        std::string token;
+        std::string if_match;
+        std::string content_type;
+        unsigned status;
+        std::string code;
+        std::string field;  // a detail with this field and detail_code, when not empty
+        std::string detail_code;
+    };
+    const std::string mp = "application/merge-patch+json";
+    const std::vector<Case> cases = {
+        {"malformed JSON", path, R"({"quantity":)", "buyer", etag, mp, 400, "invalid_json", "", ""},
+        {"not an object", path, "[1]", "buyer", etag, mp, 422, "invalid_line", "", "wrong_type"},
+        {"wrong media type", path, R"({"quantity":2})", "buyer", etag, "text/csv", 415,
+         "unsupported_media_type", "", ""},
+        {"unknown field", path, R"({"colour":"red"})", "buyer", etag, mp, 422, "invalid_line",
+         "/colour", "unknown_field"},
+        {"zero quantity", path, R"({"quantity":0})", "buyer", etag, mp, 422, "invalid_line",
+         "/quantity", "out_of_range"},
+        {"wrong type", path, R"({"secondHandAllowed":"no"})", "buyer", etag, mp, 422,
+         "invalid_line", "/secondHandAllowed", "wrong_type"},
+        {"required removed", path, R"({"title":null})", "buyer", etag, mp, 422, "invalid_line",
+         "/title", "required"},
+        {"bad region", path, R"({"deliveryAddress":{"region":"999999"}})", "buyer", etag, mp, 422,
+         "invalid_line", "/deliveryAddress/region", "unknown_region"},
+        {"bad unit", path, R"({"requirements":[{"name":"功率","min":1,"unit":"kilowat"}]})",
+         "buyer", etag, mp, 422, "invalid_line", "/requirements/0/unit", "unknown_unit"},
+        {"bad date", path, R"({"deliveryDate":"2026-02-30"})", "buyer", etag, mp, 422,
+         "invalid_line", "/deliveryDate", "malformed_date"},
+        {"bad classification", path, R"({"classification":{"id":"42621100-5"}})", "buyer", etag, mp,
+         422, "invalid_line", "/classification/id", "bad_check_digit"},
+        {"ref change", path, R"({"ref":"Z"})", "buyer", etag, mp, 422, "invalid_line", "/ref",
+         "immutable"},
+        {"other organisation", path, R"({"quantity":2})", "supplier", etag, mp, 403, "forbidden",
+         "", ""},
+        {"job key", path, R"({"quantity":2})", "job", etag, mp, 403, "forbidden_role", "", ""},
+        {"no If-Match", path, R"({"quantity":2})", "buyer", "", mp, 428, "precondition_required",
+         "", ""},
+        {"If-Match *", path, R"({"quantity":2})", "buyer", "*", mp, 412, "precondition_failed", "",
+         ""},
+        {"withdrawn line", wpath, R"({"quantity":2})", "buyer", wetag, mp, 409, "line_withdrawn",
+         "", ""},
+        {"no such line", "/v1/demands/424242", R"({"quantity":2})", "buyer", etag, mp, 404,
+         "not_found", "", ""},
+    };
+    const Snapshot before = Take();
+    for (const auto& c : cases) {
+        auto r = Patch(c.path, c.body, c.token, c.if_match, c.content_type);
+        EXPECT_EQ(r.result_int(), c.status) << c.name << ": " << r.body();
+        EXPECT_EQ(ErrorCode(r), c.code) << c.name << ": " << r.body();
+        if (!c.detail_code.empty()) {
+            EXPECT_TRUE(HasDetail(r, c.field, c.detail_code)) << c.name << ": " << r.body();
+        }
+        EXPECT_EQ(Take(), before) << c.name;
+    }
+    EXPECT_EQ(lines_changed_, notified);
+}
+
+TEST_F(ListsRoutesTest, PatchSupplyAndProjectLines) {
+    const std::string supply =
+        R"({"kind":"supply","series":"cat","title":"供给清单","lines":[)"
+        R"({"sku":"S-1","title":"工业机器人 industrial robot","classification":{"id":"42997300-4"},)"
+        R"("price":{"amount":180000},"serviceAreas":["32"],"attributes":[{"name":"负载","value":20,"unit":"kg"}]}]})";
+    auto published = Post(supply, "supplier");
+    ASSERT_EQ(published.result_int(), 201U) << published.body();
+    const auto sid = Count("SELECT id FROM supply_lines WHERE sku = 'S-1'");
+    const std::string spath = "/v1/supply/" + std::to_string(sid);
+    const std::string setag(Get(spath, "supplier")[http::field::etag]);
+    EXPECT_EQ(Patch(spath, R"({"sku":"S-2"})", "supplier", setag).result_int(), 422U);
+    EXPECT_EQ(Patch(spath, R"({"price":{"amount":1}})", "buyer", setag).result_int(), 403U);
+    auto ok = Patch(spath, R"({"price":{"amount":175000},"serviceAreas":["32","31"]})", "supplier",
+                    setag);
+    ASSERT_EQ(ok.result_int(), 200U) << ok.body();
+    EXPECT_EQ(Count("SELECT price_amount FROM supply_lines WHERE id = " + std::to_string(sid)),
+              175000);
+    EXPECT_EQ(Count("SELECT count(*) FROM service_areas WHERE line_id = " + std::to_string(sid)),
+              2);
+    EXPECT_EQ(Count("SELECT count(*) FROM attributes WHERE line_id = " + std::to_string(sid)), 1);
+    EXPECT_EQ(Count("SELECT count(*) FROM changes WHERE entity = 'supply' AND change = 'changed'"),
+              1);
+
+    const std::string project = R"({"kind":"project","series":"p","title":"技改项目","lines":[)"
+                                R"({"ref":"P-1","name":"数控化改造","stage":"approved"}]})";
+    ASSERT_EQ(Post(project).result_int(), 201U);
+    const auto pid = Count("SELECT id FROM projects WHERE ref = 'P-1'");
+    const std::string ppath = "/v1/projects/" + std::to_string(pid);
+    const std::string petag(Get(ppath)[http::field::etag]);
+    EXPECT_EQ(Patch(ppath, R"({"stage":"dreaming"})", "buyer", petag).result_int(), 422U);
+    auto p = Patch(ppath, R"({"stage":"construction","progressPct":40,"demandRefs":["D-1"]})",
+                   "buyer", petag);
+    ASSERT_EQ(p.result_int(), 200U) << p.body();
+    EXPECT_EQ(std::string(p[http::field::etag]), "\"project-" + std::to_string(pid) + "-r2\"");
+    EXPECT_EQ(
+        Count("SELECT stage = 'construction' FROM projects WHERE id = " + std::to_string(pid)), 1);
+    EXPECT_EQ(
+        Count("SELECT count(*) FROM project_demands WHERE project_id = " + std::to_string(pid)), 1);
 }
 
 }  // namespace
