@@ -991,9 +991,9 @@ Reply ListLinesRoute(RequestContext& ctx, std::string entity, bool of_list) {
         q.entity = (*found)->kind;
         q.list_id = *id;
     }
-    static const std::vector<std::string> kParams = {
-        "status", "classification", "region", "publisherId",
-        "q",      "updatedSince",   "limit",  "cursor"};
+    static const std::vector<std::string> kParams = {"status",       "classification", "region",
+                                                     "vendorRegion", "publisherId",    "q",
+                                                     "updatedSince", "limit",          "cursor"};
     std::string scope = q.entity;
     if (q.list_id) scope += "|list=" + std::to_string(*q.list_id);
     for (const auto& name : kParams) {
@@ -1005,7 +1005,21 @@ Reply ListLinesRoute(RequestContext& ctx, std::string entity, bool of_list) {
     if (!q.classification_prefix.empty() && q.entity == "project") {
         return BadQuery("classification", "projects have no classification filter");
     }
-    q.region_prefix = std::string(ctx.query.Get("region").value_or(""));
+    // Regions are compared in significant-prefix form ("320500" -> "3205"), as stored.
+    for (const auto& [name, target] : {std::pair{"region", &q.region_prefix},
+                                       std::pair{"vendorRegion", &q.vendor_region_prefix}}) {
+        const auto value = ctx.query.Get(name);
+        if (!value || value->empty()) continue;
+        const auto normalized = NormalizeRegionForm(*value);
+        if (!normalized) {
+            return BadQuery(
+                name, std::string(name) + " must be a GB/T 2260 region code of 2, 4 or 6 digits");
+        }
+        *target = *normalized;
+    }
+    if (!q.vendor_region_prefix.empty() && q.entity != "supply") {
+        return BadQuery("vendorRegion", "vendorRegion filters supply lines only");
+    }
     q.text = std::string(ctx.query.Get("q").value_or(""));
     if (q.text.size() > 200) return BadQuery("q", "q is longer than 200 characters");
     if (auto p = ctx.query.Get("publisherId")) {

@@ -655,9 +655,24 @@ Result<std::vector<LineRow>> ListLines(Connection& connection, const LineQuery& 
         add_text("classification_id LIKE ?P ESCAPE '\\'",
                  LikeLiteral(q.classification_prefix) + "%");
     }
-    if (!q.region_prefix.empty()) {
-        const char* column = demand ? "delivery_region" : project ? "region" : "vendor_region";
+    if (!q.region_prefix.empty() && q.entity != "supply") {
+        const char* column = demand ? "delivery_region" : "region";
         add_text(std::string(column) + " LIKE ?P ESCAPE '\\'", LikeLiteral(q.region_prefix) + "%");
+    }
+    if (!q.region_prefix.empty() && q.entity == "supply") {
+        // Served (see the header): no service area, or one containing or inside the region; and
+        // no excluded area containing it. Uses the service_areas primary key (line_id, ...).
+        add_text(
+            "(NOT EXISTS (SELECT 1 FROM service_areas a WHERE a.line_id = supply_lines.id AND "
+            "a.excluded = 0) OR EXISTS (SELECT 1 FROM service_areas a WHERE a.line_id = "
+            "supply_lines.id AND a.excluded = 0 AND (substr(?P, 1, length(a.region)) = a.region OR "
+            "substr(a.region, 1, length(?P)) = ?P))) AND NOT EXISTS (SELECT 1 FROM service_areas "
+            "x WHERE x.line_id = supply_lines.id AND x.excluded = 1 AND substr(?P, 1, "
+            "length(x.region)) = x.region)",
+            q.region_prefix);
+    }
+    if (!q.vendor_region_prefix.empty() && q.entity == "supply") {
+        add_text("vendor_region LIKE ?P ESCAPE '\\'", LikeLiteral(q.vendor_region_prefix) + "%");
     }
     if (!q.text.empty()) {
         add_text(std::string("(") + (project ? "name" : "title") +

@@ -169,7 +169,9 @@ struct LineReplacement {
 // A page of lines for the listing routes (GET /v1/demands|supply|projects, /v1/lists/{id}/lines),
 // in ascending id order after `after_id`. Empty strings / nullopt mean "no filter".
 //   classification_prefix: classification_id prefix (demand, supply; ignored for projects)
-//   region_prefix:         delivery_region (demand), vendor_region (supply), region (project)
+//   region_prefix:         demand: delivery_region starts with it; project: region starts with
+//                          it; supply: the line SERVES the region (see SupplyServesRegion below)
+//   vendor_region_prefix:  supply only: vendor_region starts with it (the vendor's site)
 //   text:                  substring (SQL LIKE, case-insensitive for ASCII only) of the title
 //                          (project: name) or the body's description
 struct LineQuery {
@@ -177,6 +179,7 @@ struct LineQuery {
     std::string status;
     std::string classification_prefix;
     std::string region_prefix;
+    std::string vendor_region_prefix;
     std::optional<std::int64_t> org_id;
     std::string text;
     std::optional<std::int64_t> updated_since_ms;  // updated_at >= this
@@ -184,6 +187,13 @@ struct LineQuery {
     std::int64_t after_id = 0;
     std::int64_t limit = 100;
 };
+//
+// A supply line serves region R (significant-prefix form, e.g. "3205") when
+//   * it lists no (non-excluded) service area — it serves the whole country — or one of its
+//     service areas A contains R (A is a prefix of R) or lies inside R (R is a prefix of A: the
+//     line serves part of R, which is what someone browsing R wants to see); and
+//   * none of its excluded areas contains R (an excluded area inside R only removes part of R,
+//     so the line still serves R).
 [[nodiscard]] Result<std::vector<LineRow>> ListLines(Connection& connection, const LineQuery& q);
 
 // The demand lines a project links to (project_demands refs resolved among the project owner's

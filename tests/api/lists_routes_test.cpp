@@ -860,5 +860,54 @@ TEST_F(ListsRoutesTest, PatchSupplyAndProjectLines) {
         Count("SELECT count(*) FROM project_demands WHERE project_id = " + std::to_string(pid)), 1);
 }
 
+// ---- supply region filter ----------------------------------------------------------------------
+
+TEST_F(ListsRoutesTest, SupplyRegionFilterFollowsServiceAreasAndVendorRegionTheSite) {
+    auto line = [](const std::string& sku, const std::string& extra) {
+        return R"({"sku":")" + sku +
+               R"(","title":"工业机器人","classification":{"id":"42997300-4"})" + extra + "}";
+    };
+    const std::string list =
+        R"({"kind":"supply","series":"areas","title":"供给清单","lines":[)" +
+        line("NAT", R"(,"vendorRegion":"110105")") + "," +
+        line("JS", R"(,"serviceAreas":["32"],"vendorRegion":"320505")") + "," +
+        line("SZ", R"(,"serviceAreas":["320500"])") + "," +
+        line("JS-NOT-SZ", R"(,"serviceAreas":["32"],"excludedAreas":["3205"])") + "," +
+        line("SZ-NOT-GUSU", R"(,"serviceAreas":["3205"],"excludedAreas":["320508"])") + "]}";
+    auto published = Post(list, "supplier");
+    ASSERT_EQ(published.result_int(), 201U) << published.body();
+    auto skus = [&](const std::string& query) {
+        auto r = Get("/v1/supply?" + query);
+        EXPECT_EQ(r.result_int(), 200U) << query << ": " << r.body();
+        std::vector<std::string> out;
+        auto doc = ParseDocument(r.body());
+        if (!doc || !doc->IsObject() || !(*doc)["items"].IsArray()) return out;
+        for (const auto& item : (*doc)["items"].GetArray()) {
+            out.emplace_back(item["line"]["sku"].GetString());
+        }
+        std::sort(out.begin(), out.end());
+        return out;
+    };
+    using V = std::vector<std::string>;
+    // Nationwide lines serve everywhere; an area serves its own sub-regions; an area inside the
+    // asked region serves part of it; an excluded area containing the region removes the line.
+    EXPECT_EQ(skus("region=11"), (V{"NAT"}));
+    EXPECT_EQ(skus("region=32"), (V{"JS", "JS-NOT-SZ", "NAT", "SZ", "SZ-NOT-GUSU"}));
+    EXPECT_EQ(skus("region=320500"), (V{"JS", "NAT", "SZ", "SZ-NOT-GUSU"}));
+    EXPECT_EQ(skus("region=320505"), (V{"JS", "NAT", "SZ", "SZ-NOT-GUSU"}));
+    EXPECT_EQ(skus("region=320508"), (V{"JS", "NAT", "SZ"}));
+    EXPECT_EQ(skus("region=3201"), (V{"JS", "JS-NOT-SZ", "NAT"}));
+    // vendorRegion is the vendor's site only.
+    EXPECT_EQ(skus("vendorRegion=32"), (V{"JS"}));
+    EXPECT_EQ(skus("vendorRegion=110000"), (V{"NAT"}));
+    EXPECT_EQ(skus("region=32&vendorRegion=11"), (V{"NAT"}));
+    // Bad codes, and vendorRegion on other kinds, are 422 naming the parameter.
+    auto bad = Get("/v1/supply?region=3x");
+    EXPECT_EQ(bad.result_int(), 422U);
+    EXPECT_TRUE(HasDetail(bad, "region", "invalid_value")) << bad.body();
+    EXPECT_EQ(Get("/v1/supply?vendorRegion=123").result_int(), 422U);
+    EXPECT_EQ(Get("/v1/demands?vendorRegion=32").result_int(), 422U);
+}
+
 }  // namespace
 }  // namespace renewmatch::api
