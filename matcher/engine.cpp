@@ -418,6 +418,37 @@ struct Ranked {
     std::size_t doc;  // global doc number
 };
 
+// The document frequency a query uses for `term`: the snapshot's, or with pinned statistics the
+// pinned value (else the snapshot's, reported as unpinned), capped at the pinned N.
+template <class Line>
+std::uint32_t QueryDocumentFrequency(const Snapshot<Line>& snapshot,
+                                     const std::string& term,
+                                     const CorpusStatistics* statistics,
+                                     std::vector<std::pair<std::string, std::uint32_t>>* unpinned) {
+    if (statistics == nullptr) return snapshot.DocumentFrequency(term);
+    std::uint32_t df = 0;
+    auto it = statistics->document_frequency.find(term);
+    if (it != statistics->document_frequency.end()) {
+        df = it->second;
+    } else {
+        df = snapshot.DocumentFrequency(term);
+        if (df > 0 && unpinned != nullptr) unpinned->emplace_back(term, df);
+    }
+    return static_cast<std::uint32_t>(std::min<std::uint64_t>(df, statistics->live_count));
+}
+
+template <class Line>
+double CollectionSize(const Snapshot<Line>& snapshot, const CorpusStatistics* statistics) {
+    return static_cast<double>(statistics != nullptr ? statistics->live_count
+                                                     : snapshot.live_count());
+}
+
+template <class Line>
+double AverageLength(const Snapshot<Line>& snapshot, const CorpusStatistics* statistics) {
+    return std::max(statistics != nullptr ? statistics->average_length : snapshot.average_length(),
+                    1e-9);
+}
+
 // Worst-first ordering for the top-k heap: lower score is worse; equal scores: larger id worse.
 bool BetterCandidate(const Candidate& a, const Candidate& b) {
     if (a.score != b.score) return a.score > b.score;
@@ -433,19 +464,21 @@ MatchResult RunQuery(const Snapshot<Line>& snapshot,
                      std::size_t k,
                      const MatchConfig& config,
                      const std::array<double, kFeatureCount>& ceilings,
+                     const CorpusStatistics* statistics,
                      Evaluate&& evaluate) {
     MatchResult result;
     result.config_version = config.version;
     if (k == 0 || snapshot.live_count() == 0) return result;
-    const double n = static_cast<double>(snapshot.live_count());
-    const double avgdl = std::max(snapshot.average_length(), 1e-9);
+    const double n = CollectionSize(snapshot, statistics);
+    const double avgdl = AverageLength(snapshot, statistics);
     const double k1 = config.bm25_k1;
     const double b = config.bm25_b;
     std::vector<double> acc(snapshot.doc_space(), 0.0);
     std::vector<std::uint8_t> seen(snapshot.doc_space(), 0);
     std::vector<std::size_t> touched;
     for (const auto& [term, qw] : query.weighted) {
-        const std::uint32_t df = snapshot.DocumentFrequency(term);
+        const std::uint32_t df =
+            QueryDocumentFrequency(snapshot, term, statistics, &result.unpinned_terms);
         if (df == 0) continue;
         const double dfd = static_cast<double>(df);
         const double idf = std::log(1.0 + (n - dfd + 0.5) / (dfd + 0.5));
@@ -496,6 +529,23 @@ MatchResult RunQuery(const Snapshot<Line>& snapshot,
     // Text relevance is normalised by the best raw BM25 among the generated candidates.
     double best_raw = heap.empty() ? 0.0 : heap.front().text_raw;
     if (!class_only.empty()) best_raw = std::max(best_raw, 0.0);  // their raw BM25 is 0
+    auto line_at = [&snapshot](std::size_t g) -> const Line& {
+        // Locate the segment holding the global doc number (few segments: linear).
+        std::size_t s = snapshot.segment_count() - 1;
+        while (snapshot.segment_base(s) > g) --s;
+        return snapshot.segment(s).lines[g - snapshot.segment_base(s)];
+    };
+    result.text_normaliser = best_raw;
+    if (best_raw > 0) {
+        // The line that sets the normaliser: smallest id among the lines with the best raw BM25.
+        for (std::size_t g : touched) {
+            if (acc[g] != best_raw) continue;
+            const LineId id = line_at(g).id;
+            if (result.text_normaliser_id == 0 || id < result.text_normaliser_id) {
+                result.text_normaliser_id = id;
+            }
+        }
+    }
     double rest = 0;  // upper bound of every non-text feature's contribution
     for (std::size_t f = 1; f < kFeatureCount; ++f) {
         rest += std::max(0.0, config.weights[f]) * ceilings[f];
@@ -519,10 +569,7 @@ MatchResult RunQuery(const Snapshot<Line>& snapshot,
         const double bound = text_weight * text_value + rest + 1e-9;
         if (top.size() == k && bound < top.front().score) break;
         ++result.examined;
-        // Locate the segment holding the global doc number (few segments: linear).
-        std::size_t s = snapshot.segment_count() - 1;
-        while (snapshot.segment_base(s) > next.doc) --s;
-        const Line& line = snapshot.segment(s).lines[next.doc - snapshot.segment_base(s)];
+        const Line& line = line_at(next.doc);
         Candidate candidate;
         const Filter failed = evaluate(line, text_value, candidate);
         if (failed != Filter::kCount) {
@@ -684,6 +731,66 @@ Candidate ScorePair(const DemandLine& demand,
     return ScorePairPrepared(PreparedDemand(demand), supply, text_value, config, context);
 }
 
+CorpusStatistics CorpusStatistics::Of(const SupplySnapshot& snapshot) {
+    CorpusStatistics out;
+    out.live_count = snapshot.live_count();
+    out.average_length = snapshot.average_length();
+    return out;
+}
+
+std::size_t CorpusStatistics::Pin(std::span<const std::pair<std::string, std::uint32_t>> terms) {
+    std::size_t added = 0;
+    for (const auto& [term, df] : terms) added += document_frequency.emplace(term, df).second;
+    return added;
+}
+
+PairText DemandPairText(const SupplySnapshot& snapshot,
+                        const DemandLine& demand,
+                        const SupplyLine& line,
+                        const MatchConfig& config,
+                        const CorpusStatistics* statistics,
+                        std::vector<std::pair<std::string, std::uint32_t>>* unpinned) {
+    PairText out;
+    if (snapshot.live_count() == 0) return out;
+    const QueryTerms query = DemandQuery(demand, config);
+    const auto terms = IndexTerms(line, snapshot.options());
+    std::uint32_t length = 0;
+    for (const auto& term : terms) length += term.second;
+    // Same operations, in the same order (query terms sorted), as RunQuery's accumulation.
+    const double n = CollectionSize(snapshot, statistics);
+    const double avgdl = AverageLength(snapshot, statistics);
+    const double k1 = config.bm25_k1;
+    const double b = config.bm25_b;
+    double acc = 0.0;
+    for (const auto& [term, qw] : query.weighted) {
+        auto it = std::lower_bound(terms.begin(), terms.end(), term,
+                                   [](const std::pair<std::string, std::uint32_t>& e,
+                                      const std::string& key) { return e.first < key; });
+        if (it == terms.end() || it->first != term) continue;
+        const std::uint32_t df = QueryDocumentFrequency(snapshot, term, statistics, unpinned);
+        if (df == 0) continue;
+        const double dfd = static_cast<double>(df);
+        const double idf = std::log(1.0 + (n - dfd + 0.5) / (dfd + 0.5));
+        const double term_weight = qw * idf;
+        const double tf = static_cast<double>(it->second);
+        const double len = static_cast<double>(length);
+        const double norm = k1 * (1 - b + b * len / avgdl);
+        acc += term_weight * tf * (k1 + 1) / (tf + norm);
+        out.generated = true;
+    }
+    out.raw = acc;
+    if (!out.generated && !query.class_terms.empty()) {
+        const auto line_classes = ClassTerms(line.classification, line.additional_classifications);
+        for (const std::string& term : query.class_terms) {
+            if (std::binary_search(line_classes.begin(), line_classes.end(), term)) {
+                out.generated = true;
+                break;
+            }
+        }
+    }
+    return out;
+}
+
 MatchResult MatchDemand(const SupplySnapshot& snapshot,
                         const DemandLine& demand,
                         std::size_t k,
@@ -702,7 +809,7 @@ MatchResult MatchDemand(const SupplySnapshot& snapshot,
     neutral_unless(Feature::kLeadTimeSlack, demand.need_by.has_value());
     neutral_unless(Feature::kRegion, !demand.delivery_region.empty());
     neutral_unless(Feature::kChainAffinity, context.chains != nullptr);
-    return RunQuery(snapshot, query, k, config, ceilings,
+    return RunQuery(snapshot, query, k, config, ceilings, context.statistics,
                     [&](const SupplyLine& line, double text_value, Candidate& out) {
                         const Filter failed =
                             FirstFailingFilterPrepared(prepared, line, config, context);
@@ -733,7 +840,8 @@ MatchResult MatchSupply(const DemandSnapshot& snapshot,
     ceilings[static_cast<std::size_t>(Feature::kEnergyLocal)] = EnergyLocalValue(supply);
     ceilings[static_cast<std::size_t>(Feature::kFreshness)] =
         FreshnessValue(supply, context.today, config.freshness_half_life_days);
-    return RunQuery(snapshot, query, k, config, ceilings,
+    // Pinned statistics describe the supply corpus; the demand corpus uses its own.
+    return RunQuery(snapshot, query, k, config, ceilings, nullptr,
                     [&](const DemandLine& line, double text_value, Candidate& out) {
                         const Filter failed = FirstFailingFilter(line, supply, config, context);
                         if (failed == Filter::kCount) {

@@ -44,6 +44,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace renewmatch::matcher {
@@ -128,12 +130,36 @@ struct MatchConfig {
     double Weight(Feature f) const { return weights[static_cast<std::size_t>(f)]; }
 };
 
+// Pinned BM25 collection statistics of the supply corpus, for incremental runs
+// (docs/matching.md "Incremental runs", matcher/impact.hpp). BM25 depends on the live line count
+// N, the average length and each term's document frequency, so any catalog change moves every
+// score slightly; with the statistics pinned for a "statistics epoch", a line's raw BM25 for a
+// query depends only on the line itself and a stored ranking stays valid until a line that can
+// reach it changes. When `MatchContext::statistics` is set, MatchDemand uses N and the average
+// length from here, and for each query term: the pinned df when the term is in
+// `document_frequency`, else the snapshot's df, reported in MatchResult::unpinned_terms so the
+// caller can pin it (Pin) before storing the result. Every df is capped at N (keeps idf > 0).
+// Not thread-safe to Pin while queries read it: pin between queries (e.g. after a batch).
+struct CorpusStatistics {
+    std::uint64_t live_count = 0;
+    double average_length = 0;
+    std::unordered_map<std::string, std::uint32_t> document_frequency;
+
+    // N and average length of `snapshot`, no df pinned yet (terms are pinned as queries use them).
+    static CorpusStatistics Of(const SupplySnapshot& snapshot);
+    // Adds terms not pinned yet (a pinned term keeps its value); returns how many were added.
+    std::size_t Pin(std::span<const std::pair<std::string, std::uint32_t>> terms);
+};
+
 // Everything else scoring needs, supplied by the caller (no globals, no clock).
 struct MatchContext {
     Day today = 0;
     const UnitSystem* units = nullptr;   // required for numeric requirements with units
     const ChainMap* chains = nullptr;    // optional
     const Taxonomy* taxonomy = nullptr;  // optional
+    // Optional pinned BM25 statistics for MatchDemand (see CorpusStatistics); null = the
+    // snapshot's exact statistics (the default; results are then exactly as without this field).
+    const CorpusStatistics* statistics = nullptr;
 };
 
 struct FeatureExplanation {
@@ -157,6 +183,14 @@ struct MatchResult {
     std::array<std::uint64_t, kFilterCount> rejected{};  // first failing filter -> count
     std::uint64_t generated = 0;  // candidates produced by generation (relevance gate passed)
     std::uint64_t examined = 0;   // candidates filtered and scored before the bound stopped
+    // The text normaliser: the best raw BM25 among the generated candidates (filtered or not),
+    // and the id of the line that has it (smallest id on ties; 0 when it is 0, i.e. no candidate
+    // shares a text term). Stored with a result so a later change can be checked cheaply.
+    double text_normaliser = 0;
+    LineId text_normaliser_id = 0;
+    // With pinned statistics: the query terms that were not pinned and had a snapshot df > 0,
+    // with the df used (sorted by term). Pin them before storing the result.
+    std::vector<std::pair<std::string, std::uint32_t>> unpinned_terms;
 };
 
 // Pairwise evaluation (exposed for the brute-force reference and for explaining one pair).
@@ -171,6 +205,23 @@ Candidate ScorePair(const DemandLine& demand,
                     double text_value,
                     const MatchConfig& config,
                     const MatchContext& context);
+
+// How MatchDemand sees one supply line for a demand's query, computed pairwise with exactly
+// the operations of the query (so `raw` is bit-identical to the value the query accumulates
+// for this line in `snapshot`): `generated` = passes the relevance gate (shares an analysed
+// term with the query, or the query's compatible classification); `raw` = raw BM25 with
+// `statistics` (or the snapshot's when null). Unpinned query terms the line has are appended
+// to `unpinned` (when given and statistics are set).
+struct PairText {
+    bool generated = false;
+    double raw = 0;
+};
+PairText DemandPairText(const SupplySnapshot& snapshot,
+                        const DemandLine& demand,
+                        const SupplyLine& line,
+                        const MatchConfig& config,
+                        const CorpusStatistics* statistics,
+                        std::vector<std::pair<std::string, std::uint32_t>>* unpinned = nullptr);
 
 // demand -> supply candidates: the best `k` feasible supply lines in `snapshot`.
 MatchResult MatchDemand(const SupplySnapshot& snapshot,

@@ -1,0 +1,447 @@
+// Incremental-run support (matcher/impact.hpp, CorpusStatistics in matcher/engine.hpp):
+//   * pinned statistics equal to the snapshot's reproduce the default ranking bit for bit;
+//   * DemandPairText reproduces the query's raw BM25 and the normaliser exactly;
+//   * property: for random catalogs and random single changes (edit, withdrawal, new line),
+//     whenever ImpactOfChange says "no" the fresh top-k (pinned statistics) equals the stored
+//     one, and every demand whose top-k did change is found by ReachableDemands;
+//   * a sequence of incremental rounds (rescore only the impacted demands, carry the rest)
+//     ends with exactly the results of a full run under the same statistics;
+//   * without pinning, an unrelated change moves other demands' scores (why pinning exists).
+#include "matcher/impact.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <set>
+
+namespace renewmatch::matcher {
+namespace {
+
+const std::vector<std::string> kWords = {"数控",  "车床",  "立式",  "加工中心", "空压机", "螺杆",
+                                         "变频",  "水泵",  "离心",  "叉车",     "pump",   "motor",
+                                         "servo", "laser", "robot", "VMC-850",  "CK6150", "FANUC"};
+const std::vector<std::string> kClasses = {"", "42621100-6", "42622000-6", "42990000-2",
+                                           "31440000-2"};
+const std::vector<std::string> kRegions = {"32", "3205", "44", "11"};
+
+class Gen {
+  public:
+    explicit Gen(unsigned seed) : rng_(seed) {}
+    int Int(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
+    bool Coin(double p) { return std::bernoulli_distribution(p)(rng_); }
+    template <class T>
+    const T& Pick(const std::vector<T>& v) {
+        return v[static_cast<std::size_t>(Int(0, static_cast<int>(v.size()) - 1))];
+    }
+    std::string Text(int lo, int hi) {
+        std::string out;
+        for (int i = 0, n = Int(lo, hi); i < n; ++i) out += (i ? " " : "") + Pick(kWords);
+        return out;
+    }
+    SupplyLine Supply(LineId id) {
+        SupplyLine s;
+        s.id = id;
+        s.vendor_id = Int(1, 5);
+        s.title = Text(1, 4);
+        if (Coin(0.4)) s.description = Text(0, 5);
+        if (Coin(0.2)) s.model = Pick(kWords);
+        s.classification.id = Pick(kClasses);
+        if (Coin(0.7)) s.price_amount = Int(1, 100) * 1000.0;
+        if (Coin(0.5)) s.capacity_per_month = Int(1, 10);
+        if (Coin(0.5)) s.lead_time_days = Int(5, 60);
+        if (Coin(0.3)) s.service_areas = {Pick(kRegions)};
+        if (Coin(0.5)) s.energy_efficiency_grade = Int(1, 5);
+        if (Coin(0.4)) s.attributes.push_back({"power", Int(1, 20) * 1.0, {}, {}, "kW", ""});
+        s.status = Coin(0.9) ? "active" : "suspended";
+        s.vendor_region = Pick(kRegions);
+        s.last_confirmed_at = Int(0, 100);
+        return s;
+    }
+    DemandLine Demand(LineId id) {
+        DemandLine d;
+        d.id = id;
+        d.title = Text(1, 3);
+        if (Coin(0.4)) d.description = Text(0, 3);
+        if (Coin(0.5)) d.classification.id = Pick(kClasses);
+        d.quantity = Int(1, 5);
+        if (Coin(0.7)) d.budget_amount = Int(1, 300) * 1000.0;
+        if (Coin(0.6)) d.delivery_region = Pick(kRegions);
+        if (Coin(0.5)) d.need_by = Int(110, 200);
+        if (Coin(0.2)) d.energy_efficiency_min = Int(1, 4);
+        if (Coin(0.4)) {
+            Requirement r;
+            r.name = "power";
+            r.min = Int(1, 15);
+            r.unit = "kW";
+            r.mandatory = Coin(0.5);
+            d.requirements.push_back(r);
+        }
+        return d;
+    }
+    // A change of an existing line: a small edit most of the time, sometimes a new line.
+    SupplyLine Edit(const SupplyLine& old) {
+        SupplyLine s = old;
+        switch (Int(0, 6)) {
+            case 0:
+                s = Supply(old.id);
+                break;
+            case 1:
+                s.title += " " + Pick(kWords);
+                break;
+            case 2:
+                s.price_amount = Int(1, 100) * 1000.0;
+                break;
+            case 3:
+                s.status = s.status == "active" ? "suspended" : "active";
+                break;
+            case 4:
+                s.description = Text(0, 5);
+                break;
+            case 5:
+                s.lead_time_days = Int(5, 60);
+                break;
+            default:
+                s.last_confirmed_at = Int(0, 100);
+                break;
+        }
+        return s;
+    }
+    std::mt19937& rng() { return rng_; }
+
+  private:
+    std::mt19937 rng_;
+};
+
+MatchContext Context(const CorpusStatistics* statistics) {
+    MatchContext context;
+    context.today = 100;
+    context.statistics = statistics;
+    return context;
+}
+
+bool SameRanking(const MatchResult& a, const MatchResult& b) {
+    if (a.candidates.size() != b.candidates.size()) return false;
+    for (std::size_t i = 0; i < a.candidates.size(); ++i) {
+        if (a.candidates[i].id != b.candidates[i].id) return false;
+        if (a.candidates[i].score != b.candidates[i].score) return false;  // bit-exact
+    }
+    return true;
+}
+
+bool SameStored(const MatchResult& a, const MatchResult& b) {
+    return SameRanking(a, b) && a.text_normaliser == b.text_normaliser &&
+           a.text_normaliser_id == b.text_normaliser_id;
+}
+
+// A full run with pinned statistics: every result's unpinned terms are pinned before the next
+// demand (as the runs executor does after each batch; within one snapshot the values agree).
+std::vector<MatchResult> FullRun(const SupplySnapshot& snapshot,
+                                 const std::vector<DemandLine>& demands,
+                                 std::size_t k,
+                                 CorpusStatistics& statistics) {
+    std::vector<MatchResult> out;
+    const MatchConfig config;
+    for (const DemandLine& d : demands) {
+        out.push_back(MatchDemand(snapshot, d, k, config, Context(&statistics)));
+        statistics.Pin(out.back().unpinned_terms);
+    }
+    return out;
+}
+
+TEST(ImpactTest, PinnedStatisticsOfTheSnapshotReproduceTheDefaultRanking) {
+    Gen gen(1);
+    const MatchConfig config;
+    for (int round = 0; round < 10; ++round) {
+        std::vector<SupplyLine> lines;
+        for (LineId i = 1; i <= 60; ++i) lines.push_back(gen.Supply(i));
+        const auto snapshot = SupplySnapshot::Build(lines);
+        CorpusStatistics statistics = CorpusStatistics::Of(*snapshot);
+        for (LineId i = 1; i <= 15; ++i) {
+            const DemandLine d = gen.Demand(i);
+            const MatchResult plain = MatchDemand(*snapshot, d, 5, config, Context(nullptr));
+            const MatchResult pinned = MatchDemand(*snapshot, d, 5, config, Context(&statistics));
+            statistics.Pin(pinned.unpinned_terms);
+            const MatchResult again = MatchDemand(*snapshot, d, 5, config, Context(&statistics));
+            EXPECT_TRUE(plain.unpinned_terms.empty());
+            EXPECT_TRUE(SameStored(plain, pinned));
+            EXPECT_TRUE(SameStored(plain, again));
+            EXPECT_TRUE(again.unpinned_terms.empty());
+        }
+    }
+}
+
+TEST(ImpactTest, PairTextReproducesTheQuerysRawBm25AndNormaliser) {
+    Gen gen(2);
+    const MatchConfig config;
+    int with_text = 0;
+    for (int round = 0; round < 10; ++round) {
+        std::vector<SupplyLine> lines;
+        for (LineId i = 1; i <= 50; ++i) lines.push_back(gen.Supply(i));
+        // Two segments and a tombstone, so statistics come from a multi-segment snapshot.
+        auto snapshot =
+            SupplySnapshot::Build(std::vector<SupplyLine>(lines.begin(), lines.begin() + 30));
+        const std::vector<LineId> gone = {3};
+        snapshot = SupplySnapshot::Apply(
+            snapshot, std::vector<SupplyLine>(lines.begin() + 30, lines.end()), gone);
+        for (LineId i = 1; i <= 15; ++i) {
+            const DemandLine d = gen.Demand(i);
+            const MatchResult r = MatchDemand(*snapshot, d, 100, config, Context(nullptr));
+            // Brute force over every live line: the normaliser is the best raw among generated
+            // lines, its id the smallest with that raw; every candidate's text value is raw /
+            // normaliser, bit for bit.
+            double best = 0;
+            LineId best_id = 0;
+            snapshot->ForEachLive([&](const SupplyLine& line) {
+                const PairText t = DemandPairText(*snapshot, d, line, config, nullptr);
+                if (!t.generated) return;
+                if (t.raw > best || (t.raw == best && t.raw > 0 && line.id < best_id)) {
+                    best = t.raw;
+                    best_id = line.id;
+                }
+            });
+            EXPECT_EQ(r.text_normaliser, best);
+            EXPECT_EQ(r.text_normaliser_id, best_id);
+            for (const Candidate& c : r.candidates) {
+                const PairText t =
+                    DemandPairText(*snapshot, d, *snapshot->Find(c.id), config, nullptr);
+                EXPECT_TRUE(t.generated);
+                const double value = best > 0 ? t.raw / best : 0.0;
+                EXPECT_EQ(c.features[0].value, std::min(1.0, value)) << "line " << c.id;
+            }
+            if (best > 0) ++with_text;
+        }
+    }
+    EXPECT_GT(with_text, 100);
+}
+
+struct ChangeStats {
+    int checks = 0;
+    int said_no = 0;
+    int changed = 0;
+};
+
+// One random single change to the catalog; returns (changed id, new version or nullopt).
+std::pair<LineId, std::optional<SupplyLine>> RandomChange(Gen& gen,
+                                                          const SupplySnapshot& snapshot,
+                                                          LineId& next_id) {
+    std::vector<const SupplyLine*> live;
+    snapshot.ForEachLive([&](const SupplyLine& l) { live.push_back(&l); });
+    const int kind = gen.Int(0, 9);
+    if (kind < 2 || live.empty()) {
+        const LineId id = next_id++;
+        return {id, gen.Supply(id)};
+    }
+    const SupplyLine& old =
+        *live[static_cast<std::size_t>(gen.Int(0, static_cast<int>(live.size()) - 1))];
+    if (kind < 4) return {old.id, std::nullopt};
+    return {old.id, gen.Edit(old)};
+}
+
+TEST(ImpactTest, NoImpactMeansTheFreshTopKIsTheStoredOneAndReachableNeverMisses) {
+    Gen gen(3);
+    const MatchConfig config;
+    constexpr std::size_t kK = 3;
+    ChangeStats stats;
+    for (int round = 0; round < 60; ++round) {
+        std::vector<SupplyLine> lines;
+        for (LineId i = 1; i <= 40; ++i) lines.push_back(gen.Supply(i));
+        LineId next_id = 41;
+        auto snapshot = SupplySnapshot::Build(lines);
+        std::vector<DemandLine> demands;
+        for (LineId i = 1; i <= 12; ++i) demands.push_back(gen.Demand(1000 + i));
+        const auto demand_snapshot = DemandSnapshot::Build(demands);
+        CorpusStatistics statistics = CorpusStatistics::Of(*snapshot);
+        const std::vector<MatchResult> stored = FullRun(*snapshot, demands, kK, statistics);
+        for (int change = 0; change < 8; ++change) {
+            const auto [id, version] = RandomChange(gen, *snapshot, next_id);
+            const SupplyLine* old_version = snapshot->Find(id);
+            std::set<LineId> reachable;
+            if (old_version != nullptr) {
+                for (LineId d : ReachableDemands(*demand_snapshot, *old_version, config)) {
+                    reachable.insert(d);
+                }
+            }
+            std::shared_ptr<const SupplySnapshot> next;
+            if (version) {
+                next = SupplySnapshot::Apply(snapshot, {*version}, {});
+                for (LineId d : ReachableDemands(*demand_snapshot, *version, config)) {
+                    reachable.insert(d);
+                }
+            } else {
+                const std::vector<LineId> gone = {id};
+                next = SupplySnapshot::Apply(snapshot, {}, gone);
+            }
+            const SupplyLine* now = version ? next->Find(id) : nullptr;
+            // The impact checks first (they may pin terms), then the fresh queries.
+            std::vector<Impact> impacts;
+            for (std::size_t i = 0; i < demands.size(); ++i) {
+                impacts.push_back(ImpactOfChange(demands[i], StoredResultSummary::Of(stored[i], kK),
+                                                 id, now, *next, config, Context(&statistics)));
+                statistics.Pin(impacts.back().unpinned_terms);
+            }
+            for (std::size_t i = 0; i < demands.size(); ++i) {
+                const MatchResult fresh =
+                    MatchDemand(*next, demands[i], kK, config, Context(&statistics));
+                statistics.Pin(fresh.unpinned_terms);  // lines rescored anyway
+                const bool affected = !SameStored(fresh, stored[i]);
+                ++stats.checks;
+                if (!impacts[i].may_change) {
+                    ++stats.said_no;
+                    EXPECT_FALSE(affected) << "round " << round << " change " << change << " line "
+                                           << id << " demand " << demands[i].id;
+                }
+                if (affected) {
+                    ++stats.changed;
+                    EXPECT_TRUE(reachable.contains(demands[i].id))
+                        << "ReachableDemands missed demand " << demands[i].id << " for line " << id;
+                }
+            }
+            // Single changes: the stored results stay those of the base catalog.
+        }
+    }
+    // The property is not vacuous: most checks are answered "no impact" (cheap), and real
+    // changes of the top-k do occur.
+    EXPECT_GT(stats.said_no, stats.checks / 2);
+    EXPECT_GT(stats.changed, 50);
+}
+
+TEST(ImpactTest, IncrementalRoundsEqualAFullRunWithTheSameStatistics) {
+    Gen gen(4);
+    const MatchConfig config;
+    constexpr std::size_t kK = 4;
+    int rescored = 0;
+    int carried = 0;
+    for (int round = 0; round < 15; ++round) {
+        std::vector<SupplyLine> lines;
+        for (LineId i = 1; i <= 50; ++i) lines.push_back(gen.Supply(i));
+        LineId next_id = 51;
+        auto snapshot = SupplySnapshot::Build(lines);
+        std::vector<DemandLine> demands;
+        for (LineId i = 1; i <= 15; ++i) demands.push_back(gen.Demand(2000 + i));
+        CorpusStatistics statistics = CorpusStatistics::Of(*snapshot);
+        std::vector<MatchResult> stored = FullRun(*snapshot, demands, kK, statistics);
+        for (int step = 0; step < 5; ++step) {
+            // A batch of 1-4 changes (net changes: one final version per line).
+            std::map<LineId, std::optional<SupplyLine>> changes;
+            for (int c = gen.Int(1, 4); c > 0; --c) {
+                auto [id, version] = RandomChange(gen, *snapshot, next_id);
+                changes[id] = version;
+            }
+            std::vector<SupplyLine> upserts;
+            std::vector<LineId> withdrawals;
+            for (const auto& [id, version] : changes) {
+                if (version) {
+                    upserts.push_back(*version);
+                } else {
+                    withdrawals.push_back(id);
+                }
+            }
+            const auto next = SupplySnapshot::Apply(snapshot, upserts, withdrawals);
+            for (std::size_t i = 0; i < demands.size(); ++i) {
+                const StoredResultSummary summary = StoredResultSummary::Of(stored[i], kK);
+                bool impacted = false;
+                for (const auto& [id, version] : changes) {
+                    const Impact impact =
+                        ImpactOfChange(demands[i], summary, id, version ? next->Find(id) : nullptr,
+                                       *next, config, Context(&statistics));
+                    statistics.Pin(impact.unpinned_terms);
+                    impacted = impacted || impact.may_change;
+                }
+                if (impacted) {
+                    stored[i] = MatchDemand(*next, demands[i], kK, config, Context(&statistics));
+                    statistics.Pin(stored[i].unpinned_terms);
+                    ++rescored;
+                } else {
+                    ++carried;
+                }
+            }
+            snapshot = next;
+        }
+        // A full run on the final catalog with the epoch's statistics gives the same results.
+        CorpusStatistics same = statistics;
+        const std::vector<MatchResult> full = FullRun(*snapshot, demands, kK, same);
+        for (std::size_t i = 0; i < demands.size(); ++i) {
+            EXPECT_TRUE(SameStored(full[i], stored[i])) << "round " << round << " demand " << i;
+        }
+        EXPECT_EQ(same.document_frequency.size(), statistics.document_frequency.size());
+    }
+    EXPECT_GT(carried, rescored / 2);
+    EXPECT_GT(rescored, 0);
+}
+
+TEST(ImpactTest, WithoutPinningAnUnrelatedChangeMovesScores) {
+    // Why statistics are pinned: adding a line that shares no term with a demand still changes
+    // N and the average length, hence every BM25 score of that demand.
+    SupplyLine a;
+    a.id = 1;
+    a.title = "螺杆空压机 变频";
+    SupplyLine b;
+    b.id = 2;
+    b.title = "螺杆空压机";
+    SupplyLine unrelated;
+    unrelated.id = 3;
+    unrelated.title = "电动叉车 3吨 锂电池 叉车";
+    DemandLine d;
+    d.id = 10;
+    d.title = "变频螺杆空压机";
+    const MatchConfig config;
+    const auto before = SupplySnapshot::Build({a, b});
+    const auto after = SupplySnapshot::Apply(before, {unrelated}, {});
+    const MatchResult r1 = MatchDemand(*before, d, 5, config, Context(nullptr));
+    const MatchResult r2 = MatchDemand(*after, d, 5, config, Context(nullptr));
+    ASSERT_EQ(r1.candidates.size(), 2u);
+    EXPECT_NE(r1.text_normaliser, r2.text_normaliser);  // drifted
+    CorpusStatistics statistics = CorpusStatistics::Of(*before);
+    const MatchResult p1 = MatchDemand(*before, d, 5, config, Context(&statistics));
+    statistics.Pin(p1.unpinned_terms);
+    const MatchResult p2 = MatchDemand(*after, d, 5, config, Context(&statistics));
+    EXPECT_TRUE(SameStored(p1, p2));
+    EXPECT_FALSE(ImpactOfChange(d, StoredResultSummary::Of(p1, 5), 3, after->Find(3), *after,
+                                config, Context(&statistics))
+                     .may_change);
+}
+
+TEST(ImpactTest, ReasonsForSimpleChanges) {
+    SupplyLine a;
+    a.id = 1;
+    a.title = "螺杆空压机 变频";
+    SupplyLine b;
+    b.id = 2;
+    b.title = "螺杆空压机";
+    DemandLine d;
+    d.id = 10;
+    d.title = "变频螺杆空压机";
+    const MatchConfig config;
+    const auto snapshot = SupplySnapshot::Build({a, b});
+    CorpusStatistics statistics = CorpusStatistics::Of(*snapshot);
+    const MatchResult r = MatchDemand(*snapshot, d, 1, config, Context(&statistics));
+    statistics.Pin(r.unpinned_terms);
+    ASSERT_EQ(r.candidates.size(), 1u);
+    EXPECT_EQ(r.candidates[0].id, 1);
+    EXPECT_EQ(r.text_normaliser_id, 1);
+    const StoredResultSummary summary = StoredResultSummary::Of(r, 1);
+    auto reason = [&](LineId id, const SupplyLine* now) {
+        return ImpactReasonName(
+            ImpactOfChange(d, summary, id, now, *snapshot, config, Context(&statistics)).reason);
+    };
+    EXPECT_EQ(reason(1, nullptr), "in_top_k");
+    EXPECT_EQ(reason(2, nullptr), "none");  // withdrawn, neither in the top-k nor normaliser
+    SupplyLine better = b;
+    better.title = "变频螺杆空压机 变频 螺杆 空压机";
+    const auto with_better = SupplySnapshot::Apply(snapshot, {better}, {});
+    EXPECT_EQ(ImpactReasonName(ImpactOfChange(d, summary, 2, with_better->Find(2), *with_better,
+                                              config, Context(&statistics))
+                                   .reason),
+              "reaches_normaliser");
+    SupplyLine off = b;
+    off.status = "suspended";
+    const auto with_off = SupplySnapshot::Apply(snapshot, {off}, {});
+    EXPECT_EQ(ImpactReasonName(ImpactOfChange(d, summary, 2, with_off->Find(2), *with_off, config,
+                                              Context(&statistics))
+                                   .reason),
+              "none");
+}
+
+}  // namespace
+}  // namespace renewmatch::matcher
