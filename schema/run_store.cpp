@@ -15,7 +15,8 @@ constexpr std::string_view kRunColumns =
     "candidates_generated, supply_lines, entered_count, left_count, allocated_quantity, "
     "unassigned_quantity, change_seq, as_of_day, stats_epoch_run_id, base_run_id, "
     "previous_run_id, error, note, requested_by_key, requested_by_org, request_id, created_at, "
-    "started_at, finished_at, heartbeat_at, scoring_ms, writing_ms, allocation_ms";
+    "started_at, finished_at, heartbeat_at, scoring_ms, writing_ms, allocation_ms, "
+    "stats_live_count, stats_average_length";
 
 RunRecord ReadRun(const Statement& s) {
     RunRecord r;
@@ -63,6 +64,8 @@ RunRecord ReadRun(const Statement& s) {
     r.scoring_ms = s.ColumnInt64(c++);
     r.writing_ms = s.ColumnInt64(c++);
     r.allocation_ms = s.ColumnInt64(c++);
+    r.stats_live_count = s.ColumnOptionalInt64(c++);
+    r.stats_average_length = s.ColumnOptionalDouble(c++);
     return r;
 }
 
@@ -322,6 +325,53 @@ Result<std::vector<std::int64_t>> FailAbandonedRuns(Connection& connection,
     return ids;
 }
 
+Result<void> SaveStatisticsEpoch(Connection& connection,
+                                 std::int64_t epoch_run_id,
+                                 std::int64_t live_count,
+                                 double average_length) {
+    auto stmt = connection.Prepare(
+        "UPDATE match_runs SET stats_live_count = ?, stats_average_length = ? WHERE id = ?");
+    if (!stmt) return stmt.error();
+    stmt->BindAll(live_count, average_length, epoch_run_id);
+    return stmt->Exec();
+}
+
+Result<void> PinTerms(Connection& connection,
+                      std::int64_t epoch_run_id,
+                      std::span<const std::pair<std::string, std::uint32_t>> terms) {
+    auto stmt = connection.Prepare(
+        "INSERT OR IGNORE INTO match_run_statistics (epoch_run_id, term, df) VALUES (?, ?, ?)");
+    if (!stmt) return stmt.error();
+    for (const auto& [term, df] : terms) {
+        stmt->Reset();
+        stmt->BindAll(epoch_run_id, term, static_cast<std::int64_t>(df));
+        if (auto r = stmt->Exec(); !r) return r.error();
+    }
+    return {};
+}
+
+Result<PinnedStatistics> LoadStatisticsEpoch(Connection& connection, std::int64_t epoch_run_id) {
+    auto run = FindRun(connection, epoch_run_id);
+    if (!run) return run.error();
+    if (!*run || !(*run)->stats_live_count || !(*run)->stats_average_length) {
+        return Errc::kNotFound;
+    }
+    PinnedStatistics out;
+    out.live_count = *(*run)->stats_live_count;
+    out.average_length = *(*run)->stats_average_length;
+    auto stmt = connection.Prepare(
+        "SELECT term, df FROM match_run_statistics WHERE epoch_run_id = ? ORDER BY term");
+    if (!stmt) return stmt.error();
+    stmt->BindInt64(1, epoch_run_id);
+    for (;;) {
+        auto row = stmt->Step();
+        if (!row) return row.error();
+        if (!*row) break;
+        out.terms.emplace_back(stmt->ColumnText(0), stmt->ColumnInt64(1));
+    }
+    return out;
+}
+
 Result<void> InsertResults(Connection& connection,
                            std::int64_t run_id,
                            std::span<const ResultRow> rows) {
@@ -345,9 +395,10 @@ Result<std::vector<ResultRow>> ListResults(Connection& connection, const ResultQ
         "SELECT " + std::string(kResultColumns) +
         " FROM match_results WHERE run_id = ?1 AND (?2 IS NULL OR demand_id = ?2) "
         "AND (demand_id > ?3 OR (demand_id = ?3 AND rank > ?4)) "
+        "AND (?6 IS NULL OR demand_id IN (SELECT id FROM demand_lines WHERE org_id = ?6)) "
         "ORDER BY demand_id, rank LIMIT ?5");
     if (!stmt) return stmt.error();
-    stmt->BindAll(q.run_id, q.demand_id, q.after_demand, q.after_rank, q.limit);
+    stmt->BindAll(q.run_id, q.demand_id, q.after_demand, q.after_rank, q.limit, q.demand_org_id);
     return ReadResults(*stmt);
 }
 
@@ -382,12 +433,13 @@ Result<void> InsertDemandSummaries(Connection& connection,
                                    std::span<const DemandSummary> rows) {
     auto stmt = connection.Prepare(
         "INSERT INTO match_run_demands (run_id, demand_id, demand_revision, carried, candidates, "
-        "generated, examined, kth_score, quantity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "generated, examined, kth_score, quantity, text_normaliser, text_normaliser_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!stmt) return stmt.error();
     for (const auto& r : rows) {
         stmt->Reset();
         stmt->BindAll(run_id, r.demand_id, r.demand_revision, r.carried, r.candidates, r.generated,
-                      r.examined, r.kth_score, r.quantity);
+                      r.examined, r.kth_score, r.quantity, r.text_normaliser, r.text_normaliser_id);
         if (auto e = stmt->Exec(); !e) return e.error();
     }
     return {};
@@ -397,7 +449,8 @@ Result<std::vector<DemandSummary>> ListDemandSummaries(Connection& connection,
                                                        std::int64_t run_id) {
     auto stmt = connection.Prepare(
         "SELECT demand_id, demand_revision, carried, candidates, generated, examined, kth_score, "
-        "quantity FROM match_run_demands WHERE run_id = ? ORDER BY demand_id");
+        "quantity, text_normaliser, text_normaliser_id FROM match_run_demands WHERE run_id = ? "
+        "ORDER BY demand_id");
     if (!stmt) return stmt.error();
     stmt->BindInt64(1, run_id);
     std::vector<DemandSummary> out;
@@ -414,6 +467,8 @@ Result<std::vector<DemandSummary>> ListDemandSummaries(Connection& connection,
         d.examined = stmt->ColumnInt64(5);
         d.kth_score = stmt->ColumnOptionalDouble(6);
         d.quantity = stmt->ColumnDouble(7);
+        d.text_normaliser = stmt->ColumnDouble(8);
+        d.text_normaliser_id = stmt->ColumnInt64(9);
         out.push_back(d);
     }
     return out;
@@ -433,8 +488,9 @@ Result<std::int64_t> CarryForward(Connection& connection,
     const std::int64_t copied = connection.Changes();
     auto summary = connection.Prepare(
         "INSERT INTO match_run_demands (run_id, demand_id, demand_revision, carried, candidates, "
-        "generated, examined, kth_score, quantity) SELECT ?1, demand_id, demand_revision, 1, "
-        "candidates, generated, examined, kth_score, quantity FROM match_run_demands "
+        "generated, examined, kth_score, quantity, text_normaliser, text_normaliser_id) "
+        "SELECT ?1, demand_id, demand_revision, 1, candidates, generated, examined, kth_score, "
+        "quantity, text_normaliser, text_normaliser_id FROM match_run_demands "
         "WHERE run_id = ?2 AND demand_id = ?3");
     if (!summary) return summary.error();
     summary->BindAll(to_run, from_run, demand_id);

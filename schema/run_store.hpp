@@ -21,6 +21,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace renewmatch::schema {
@@ -83,6 +84,9 @@ struct RunRecord {
     std::int64_t scoring_ms = 0;
     std::int64_t writing_ms = 0;
     std::int64_t allocation_ms = 0;
+    // Set on the run that opened a statistics epoch (stats_epoch_run_id == id).
+    std::optional<std::int64_t> stats_live_count;
+    std::optional<double> stats_average_length;
 
     bool terminal() const {
         return status == "succeeded" || status == "failed" || status == "cancelled";
@@ -210,6 +214,26 @@ struct RunFinish {
                                                                   std::string_view reason,
                                                                   std::int64_t now_ms);
 
+// ---- pinned corpus statistics (migration 0006) ------------------------------------------------
+
+struct PinnedStatistics {
+    std::int64_t live_count = 0;
+    double average_length = 0;
+    std::vector<std::pair<std::string, std::int64_t>> terms;  // (term, df), by term
+};
+// Records N and the average length on the epoch's run row.
+[[nodiscard]] Result<void> SaveStatisticsEpoch(Connection& connection,
+                                               std::int64_t epoch_run_id,
+                                               std::int64_t live_count,
+                                               double average_length);
+// Pins terms of an epoch; a term already pinned keeps its df.
+[[nodiscard]] Result<void> PinTerms(Connection& connection,
+                                    std::int64_t epoch_run_id,
+                                    std::span<const std::pair<std::string, std::uint32_t>> terms);
+// The epoch's statistics; kNotFound when the run opened no epoch.
+[[nodiscard]] Result<PinnedStatistics> LoadStatisticsEpoch(Connection& connection,
+                                                           std::int64_t epoch_run_id);
+
 // ---- results -----------------------------------------------------------------------------------
 
 struct ResultRow {
@@ -228,13 +252,15 @@ struct ResultRow {
                                          std::span<const ResultRow> rows);
 
 // Results of a run in (demand_id, rank) order after (after_demand, after_rank); `demand_id`
-// restricts to one demand.
+// restricts to one demand, `demand_org_id` to one buyer's demand lines.
 struct ResultQuery {
     std::int64_t run_id = 0;
     std::optional<std::int64_t> demand_id;
     std::int64_t after_demand = 0;
     std::int64_t after_rank = 0;
     std::int64_t limit = 100;
+    // Only demands published by this organisation (a buyer reading a run's results).
+    std::optional<std::int64_t> demand_org_id;
 };
 [[nodiscard]] Result<std::vector<ResultRow>> ListResults(Connection& connection,
                                                          const ResultQuery& q);
@@ -260,6 +286,8 @@ struct DemandSummary {
     std::int64_t examined = 0;
     std::optional<double> kth_score;
     double quantity = 0;
+    double text_normaliser = 0;
+    std::int64_t text_normaliser_id = 0;
 };
 [[nodiscard]] Result<void> InsertDemandSummaries(Connection& connection,
                                                  std::int64_t run_id,

@@ -192,9 +192,9 @@ TEST_F(RunStoreTest, ResultsRoundTripCarryForwardDiffsUnassigned) {
     auto base = Insert({}, "running");
     std::vector<ResultRow> rows = {Row(10, 1, 100, 0.9), Row(10, 2, 101, 0.8), Row(11, 1, 100, 0.7),
                                    Row(12, 1, 102, 0.1 + 0.2)};
-    std::vector<DemandSummary> summaries = {{10, 3, false, 2, 5, 4, 0.8, 2},
-                                            {11, 1, false, 1, 3, 3, std::nullopt, 1},
-                                            {12, 1, false, 1, 1, 1, std::nullopt, 5}};
+    std::vector<DemandSummary> summaries = {{10, 3, false, 2, 5, 4, 0.8, 2, 7.5, 100},
+                                            {11, 1, false, 1, 3, 3, std::nullopt, 1, 0, 0},
+                                            {12, 1, false, 1, 1, 1, std::nullopt, 5, 1, 102}};
     ASSERT_OK(db_->Write([&](Connection& c) -> Result<void> {
         if (auto r = InsertResults(c, base.id, rows); !r) return r;
         return InsertDemandSummaries(c, base.id, summaries);
@@ -252,6 +252,8 @@ TEST_F(RunStoreTest, ResultsRoundTripCarryForwardDiffsUnassigned) {
     EXPECT_TRUE(sums->front().carried);
     EXPECT_EQ(sums->front().kth_score, 0.8);
     EXPECT_EQ(sums->front().demand_revision, 3);
+    EXPECT_EQ(sums->front().text_normaliser, 7.5);
+    EXPECT_EQ(sums->front().text_normaliser_id, 100);
 
     auto diffs = db_->Read([&](Connection& c) { return ListDiffs(c, next.id, 10); });
     ASSERT_OK(diffs);
@@ -272,6 +274,26 @@ TEST_F(RunStoreTest, ResultsRoundTripCarryForwardDiffsUnassigned) {
     latest = db_->Read([](Connection& c) { return LatestSucceededRunForDemand(c, 10); });
     ASSERT_OK(latest);
     EXPECT_EQ(*latest, base.id) << "the cancelled run's results never become latest";
+}
+
+TEST_F(RunStoreTest, StatisticsEpochPinsTermsOnce) {
+    auto epoch = Insert({}, "running");
+    auto missing = db_->Read([&](Connection& c) { return LoadStatisticsEpoch(c, epoch.id); });
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error(), make_error_code(Errc::kNotFound));
+    using Terms = std::vector<std::pair<std::string, std::uint32_t>>;
+    ASSERT_OK(db_->Write([&](Connection& c) -> Result<void> {
+        if (auto r = SaveStatisticsEpoch(c, epoch.id, 1000, 12.25); !r) return r;
+        if (auto r = PinTerms(c, epoch.id, Terms{{"车床", 40}, {"cnc", 7}}); !r) return r;
+        return PinTerms(c, epoch.id, Terms{{"车床", 99}, {"机器人", 3}});
+    }));
+    auto stats = db_->Read([&](Connection& c) { return LoadStatisticsEpoch(c, epoch.id); });
+    ASSERT_OK(stats);
+    EXPECT_EQ(stats->live_count, 1000);
+    EXPECT_EQ(stats->average_length, 12.25);
+    const std::vector<std::pair<std::string, std::int64_t>> expected = {
+        {"cnc", 7}, {"机器人", 3}, {"车床", 40}};
+    EXPECT_EQ(stats->terms, expected) << "a pinned term keeps its first df";
 }
 
 TEST_F(RunStoreTest, ConstraintsRefuseBadRows) {
