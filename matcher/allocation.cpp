@@ -261,27 +261,75 @@ std::variant<Allocation, AllocationError> Allocate(const AllocationProblem& prob
         supply_units[j] = Units(*capacity_of.at(supply_ids[j]), per);
     }
 
-    // Components over demands [0, nd) and supplies [nd, nd + ns).
-    DisjointSets sets(nd + ns);
-    for (std::size_t i = 0; i < nd; ++i) {
-        for (const EdgeIn& e : edges[i]) sets.Union(i, nd + e.supply);
-    }
-    std::map<std::size_t, std::pair<std::vector<std::size_t>, std::vector<std::size_t>>> parts;
-    for (std::size_t i = 0; i < nd; ++i) {
-        if (!edges[i].empty() && demand_units[i] > 0) parts[sets.Find(i)].first.push_back(i);
-    }
-    for (std::size_t j = 0; j < ns; ++j) {
-        auto it = parts.find(sets.Find(nd + j));
-        if (it != parts.end()) it->second.second.push_back(j);
-    }
-
     Allocation out;
     std::vector<std::int64_t> assigned_units(nd, 0);
     std::vector<std::int64_t> committed(ns, 0);
     std::vector<std::vector<Assignment>> per_demand(nd);
+    auto record = [&](std::size_t i, std::size_t x, std::int64_t units) {
+        const EdgeIn& e = edges[i][x];
+        assigned_units[i] += units;
+        committed[e.supply] += units;
+        out.objective_units += e.score_units * units;
+        per_demand[i].push_back({demands[i]->id, supply_ids[e.supply],
+                                 static_cast<double>(units) / per, e.score, units});
+    };
+
+    // Exact reductions before solving. A supply line is UNCONGESTED when its remaining capacity
+    // covers the whole quantity of every still-open demand naming it: no feasible flow can
+    // saturate it. (1) A demand whose best candidate (highest rounded score) is uncongested
+    // takes its whole quantity there: moving any other units of that demand to it keeps every
+    // constraint, frees capacity elsewhere and does not lower the objective (exchange
+    // argument). Repeated to a fixpoint (a served demand no longer counts against its other
+    // candidates). (2) Uncongested lines do not link demands into one component: each demand's
+    // edge to one becomes a private edge to the sink with the demand's own quantity.
+    std::vector<bool> open(nd, false);
+    std::vector<std::int64_t> neighbour_units(ns, 0);
+    for (std::size_t i = 0; i < nd; ++i) {
+        open[i] = !edges[i].empty() && demand_units[i] > 0;
+        if (!open[i]) continue;
+        for (const EdgeIn& e : edges[i]) neighbour_units[e.supply] += demand_units[i];
+    }
+    auto uncongested = [&](std::size_t j) {
+        return supply_units[j] - committed[j] >= neighbour_units[j];
+    };
+    for (bool progress = true; progress;) {
+        progress = false;
+        for (std::size_t i = 0; i < nd; ++i) {
+            if (!open[i]) continue;
+            std::size_t best = 0;  // highest rounded score, then smallest supply id
+            for (std::size_t x = 1; x < edges[i].size(); ++x) {
+                if (edges[i][x].score_units > edges[i][best].score_units) best = x;
+            }
+            if (!uncongested(edges[i][best].supply)) continue;
+            record(i, best, demand_units[i]);
+            open[i] = false;
+            for (const EdgeIn& e : edges[i]) neighbour_units[e.supply] -= demand_units[i];
+            ++out.direct;
+            progress = true;
+        }
+    }
+
+    // Components over open demands [0, nd) and congested supplies [nd, nd + ns).
+    DisjointSets sets(nd + ns);
+    for (std::size_t i = 0; i < nd; ++i) {
+        if (!open[i]) continue;
+        for (const EdgeIn& e : edges[i]) {
+            if (!uncongested(e.supply)) sets.Union(i, nd + e.supply);
+        }
+    }
+    std::map<std::size_t, std::pair<std::vector<std::size_t>, std::vector<std::size_t>>> parts;
+    for (std::size_t i = 0; i < nd; ++i) {
+        if (open[i]) parts[sets.Find(i)].first.push_back(i);
+    }
+    for (std::size_t j = 0; j < ns; ++j) {
+        if (uncongested(j)) continue;
+        auto it = parts.find(sets.Find(nd + j));
+        if (it != parts.end()) it->second.second.push_back(j);
+    }
+
     for (const auto& [root, members] : parts) {
         const auto& [ds, ss] = members;
-        // Vertices: 0 source, 1 sink, 2.. demands, then supplies.
+        // Vertices: 0 source, 1 sink, 2.. demands, then congested supplies.
         std::vector<std::size_t> local_supply(ns, 0);
         for (std::size_t k = 0; k < ss.size(); ++k) local_supply[ss[k]] = 2 + ds.size() + k;
         FlowNetwork network(2 + ds.size() + ss.size());
@@ -296,24 +344,21 @@ std::variant<Allocation, AllocationError> Allocate(const AllocationProblem& prob
             network.AddEdge(0, 2 + k, demand_units[i], 0);
             for (std::size_t x = 0; x < edges[i].size(); ++x) {
                 const EdgeIn& e = edges[i][x];
+                // An uncongested line is this demand's private edge to the sink.
+                const std::size_t head = uncongested(e.supply) ? 1 : local_supply[e.supply];
                 const std::size_t f =
-                    network.AddEdge(2 + k, local_supply[e.supply], demand_units[i],
-                                    max_score_units - e.score_units);
+                    network.AddEdge(2 + k, head, demand_units[i], max_score_units - e.score_units);
                 placed.push_back({i, x, f});
             }
         }
-        for (std::size_t j : ss) network.AddEdge(local_supply[j], 1, supply_units[j], 0);
+        for (std::size_t j : ss) {
+            network.AddEdge(local_supply[j], 1, supply_units[j] - committed[j], 0);
+        }
         out.augmentations += network.Solve(0, 1);
         ++out.components;
         for (const Placed& p : placed) {
             const std::int64_t units = network.Flow(p.forward);
-            if (units <= 0) continue;
-            const EdgeIn& e = edges[p.demand][p.edge];
-            assigned_units[p.demand] += units;
-            committed[e.supply] += units;
-            out.objective_units += e.score_units * units;
-            per_demand[p.demand].push_back({demands[p.demand]->id, supply_ids[e.supply],
-                                            static_cast<double>(units) / per, e.score, units});
+            if (units > 0) record(p.demand, p.edge, units);
         }
     }
 

@@ -41,8 +41,11 @@
 // assignments the one returned is the one the id-ordered search finds first; no further
 // preference is promised.
 //
-// Algorithm and complexity. The problem is split into connected components (union-find over
-// demand/supply edges); each component is solved by successive shortest paths with Johnson
+// Algorithm and complexity. Two exact reductions come first (proof at the code): a supply
+// line is "uncongested" when its capacity covers every open demand naming it; a demand whose
+// best candidate is uncongested takes it whole (to a fixpoint), and uncongested lines do not
+// connect demands. The rest is split into connected components (union-find over demand /
+// congested-supply edges); each component is solved by successive shortest paths with Johnson
 // potentials, each path found by boost::dijkstra_shortest_paths on the residual graph
 // (boost::filtered_graph). Per component: O(A * (E + V) log V) for A augmenting paths (A is at
 // most the number of units, and in practice close to the number of demands plus saturated
@@ -138,6 +141,7 @@ struct Allocation {
     double objective = 0;                 // sum of score * quantity over assignments (exact scores)
     std::int64_t assigned_units = 0;
     std::int64_t objective_units = 0;  // sum of rounded score * units (what the solver maximised)
+    std::size_t direct = 0;            // demands served whole by their best, uncongested candidate
     std::size_t components = 0;        // connected components solved
     std::size_t augmentations = 0;     // shortest paths augmented, over all components
 };
