@@ -23,6 +23,8 @@ namespace renewmatch::api {
 
 class ReferenceData;  // api/reference.hpp (lists)
 class UnitChecker;    // api/units.hpp (lists)
+class MatchIndex;     // api/match_index.hpp (match-api)
+class RunQueue;       // api/match_runs.hpp (runs)
 
 struct AppContext {
     // The database; null only in tests of routes that do not touch it (/readyz then says so).
@@ -51,6 +53,14 @@ struct AppContext {
 
     // Calls on_lines_changed when set.
     void LinesChanged() const;
+
+    // match-api (issue 6): the live match index the match routes query (api/match_index.hpp).
+    // Null: the match routes answer 503.
+    MatchIndex* match_index = nullptr;
+
+    // runs (issue 7): the match-run queue (server::RunScheduler) POST/DELETE /v1/match-runs
+    // submit to. Null: those routes answer 503 runs_unavailable; reads still work.
+    RunQueue* runs = nullptr;
 };
 
 }  // namespace renewmatch::api

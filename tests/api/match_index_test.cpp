@@ -1,0 +1,395 @@
+// api::MatchIndex over a real SQLite file: lines loaded from storage equal, field for field, what
+// the list decoder produced at publish (JSON and GB18030 CSV uploads); the change-feed high-water
+// mark is taken with the lines; withdrawn lines are left out; CatchUp applies publish / change /
+// withdraw through Snapshot::Apply and the caught-up index ranks exactly like a fresh Load; an
+// old View stays whole while new ones are published.
+#include "api/encoding.hpp"
+#include "api/line_loader.hpp"
+#include "api/lists_decode.hpp"
+#include "matcher/engine.hpp"
+#include "schema/list_store.hpp"
+#include "schema/match_feed.hpp"
+#include "tests/api/match_fixture.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+namespace renewmatch::api::testing {
+namespace {
+
+// ---- field-for-field comparison -------------------------------------------------------------
+
+void ExpectSame(const matcher::Classification& a,
+                const matcher::Classification& b,
+                const std::string& what) {
+    EXPECT_EQ(a.scheme, b.scheme) << what;
+    EXPECT_EQ(a.id, b.id) << what;
+}
+
+void ExpectSameClasses(const std::vector<matcher::Classification>& a,
+                       const std::vector<matcher::Classification>& b,
+                       const std::string& what) {
+    ASSERT_EQ(a.size(), b.size()) << what;
+    for (std::size_t i = 0; i < a.size(); ++i) ExpectSame(a[i], b[i], what);
+}
+
+// Every field the decoder sets. Storage identity (id, organisation, revision, status, date
+// modified) is compared with the row separately.
+void ExpectSameDemand(const matcher::DemandLine& a, const matcher::DemandLine& b) {
+    const std::string w = "demand " + a.ref;
+    EXPECT_EQ(a.ref, b.ref) << w;
+    EXPECT_EQ(a.title, b.title) << w;
+    EXPECT_EQ(a.description, b.description) << w;
+    ExpectSame(a.classification, b.classification, w);
+    ExpectSameClasses(a.additional_classifications, b.additional_classifications, w);
+    EXPECT_EQ(a.quantity, b.quantity) << w;
+    EXPECT_EQ(a.quantity_unit, b.quantity_unit) << w;
+    EXPECT_EQ(a.budget_amount, b.budget_amount) << w;
+    EXPECT_EQ(a.budget_currency, b.budget_currency) << w;
+    EXPECT_EQ(a.budget_visibility, b.budget_visibility) << w;
+    EXPECT_EQ(a.delivery_region, b.delivery_region) << w;
+    EXPECT_EQ(a.delivery_lat, b.delivery_lat) << w;
+    EXPECT_EQ(a.delivery_lon, b.delivery_lon) << w;
+    EXPECT_EQ(a.need_by, b.need_by) << w;
+    EXPECT_EQ(a.response_deadline, b.response_deadline) << w;
+    ASSERT_EQ(a.requirements.size(), b.requirements.size()) << w;
+    for (std::size_t i = 0; i < a.requirements.size(); ++i) {
+        const auto& x = a.requirements[i];
+        const auto& y = b.requirements[i];
+        EXPECT_EQ(x.name, y.name) << w;
+        EXPECT_EQ(x.min, y.min) << w;
+        EXPECT_EQ(x.max, y.max) << w;
+        EXPECT_EQ(x.expected, y.expected) << w;
+        EXPECT_EQ(x.unit, y.unit) << w;
+        EXPECT_EQ(x.allowed_values, y.allowed_values) << w;
+        EXPECT_EQ(x.text_equals, y.text_equals) << w;
+        EXPECT_EQ(x.mandatory, y.mandatory) << w;
+    }
+    EXPECT_EQ(a.certifications_required, b.certifications_required) << w;
+    EXPECT_EQ(a.energy_efficiency_min, b.energy_efficiency_min) << w;
+    EXPECT_EQ(a.localization_rate_min, b.localization_rate_min) << w;
+    EXPECT_EQ(a.second_hand_allowed, b.second_hand_allowed) << w;
+    ASSERT_EQ(a.replaces.size(), b.replaces.size()) << w;
+    for (std::size_t i = 0; i < a.replaces.size(); ++i) {
+        EXPECT_EQ(a.replaces[i].asset, b.replaces[i].asset) << w;
+        EXPECT_EQ(a.replaces[i].years_in_service, b.replaces[i].years_in_service) << w;
+    }
+    EXPECT_EQ(a.chain_segment, b.chain_segment) << w;
+    EXPECT_EQ(a.related_project, b.related_project) << w;
+}
+
+void ExpectSameSupply(const matcher::SupplyLine& a, const matcher::SupplyLine& b) {
+    const std::string w = "supply " + a.sku;
+    EXPECT_EQ(a.sku, b.sku) << w;
+    EXPECT_EQ(a.title, b.title) << w;
+    EXPECT_EQ(a.description, b.description) << w;
+    EXPECT_EQ(a.brand, b.brand) << w;
+    EXPECT_EQ(a.model, b.model) << w;
+    ExpectSame(a.classification, b.classification, w);
+    ExpectSameClasses(a.additional_classifications, b.additional_classifications, w);
+    ASSERT_EQ(a.attributes.size(), b.attributes.size()) << w;
+    for (std::size_t i = 0; i < a.attributes.size(); ++i) {
+        const auto& x = a.attributes[i];
+        const auto& y = b.attributes[i];
+        EXPECT_EQ(x.name, y.name) << w;
+        EXPECT_EQ(x.value, y.value) << w;
+        EXPECT_EQ(x.min, y.min) << w;
+        EXPECT_EQ(x.max, y.max) << w;
+        EXPECT_EQ(x.unit, y.unit) << w;
+        EXPECT_EQ(x.text, y.text) << w;
+    }
+    EXPECT_EQ(a.price_amount, b.price_amount) << w;
+    EXPECT_EQ(a.price_currency, b.price_currency) << w;
+    EXPECT_EQ(a.price_valid_until, b.price_valid_until) << w;
+    EXPECT_EQ(a.min_order_qty, b.min_order_qty) << w;
+    EXPECT_EQ(a.capacity_per_month, b.capacity_per_month) << w;
+    EXPECT_EQ(a.lead_time_days, b.lead_time_days) << w;
+    EXPECT_EQ(a.service_areas, b.service_areas) << w;
+    EXPECT_EQ(a.excluded_areas, b.excluded_areas) << w;
+    ASSERT_EQ(a.certifications.size(), b.certifications.size()) << w;
+    for (std::size_t i = 0; i < a.certifications.size(); ++i) {
+        EXPECT_EQ(a.certifications[i].type, b.certifications[i].type) << w;
+        EXPECT_EQ(a.certifications[i].number, b.certifications[i].number) << w;
+        EXPECT_EQ(a.certifications[i].expires_at, b.certifications[i].expires_at) << w;
+    }
+    EXPECT_EQ(a.energy_efficiency_grade, b.energy_efficiency_grade) << w;
+    EXPECT_EQ(a.localization_rate, b.localization_rate) << w;
+    EXPECT_EQ(a.first_of_kind, b.first_of_kind) << w;
+    EXPECT_EQ(a.second_hand, b.second_hand) << w;
+    EXPECT_EQ(a.chain_segment, b.chain_segment) << w;
+    EXPECT_EQ(a.vendor_region, b.vendor_region) << w;
+    EXPECT_EQ(a.last_confirmed_at, b.last_confirmed_at) << w;
+}
+
+// Lines exercising every field, awkward doubles included (0.1, 1/3-ish, 1e-7, large amounts).
+const char* kDemandList =
+    R"({"kind":"demand","series":"renewal-2026","title":"设备更新需求清单","period":"2026Q1","lines":[
+ {"ref":"D1","title":"数控车床 CNC lathe","description":"替换 1998 年旧车床, 主轴 3000 rpm 以上",
+  "classification":{"scheme":"CPV","id":"42621100-6"},
+  "additionalClassifications":[{"scheme":"CPV","id":"42612000-9"},{"scheme":"HS","id":"845811"}],
+  "quantity":2.5,"unit":{"code":"C62"},
+  "budget":{"amount":730000.1,"currency":"CNY","visibility":"range"},
+  "deliveryAddress":{"region":"320505","lat":31.2989,"lon":120.5853},
+  "deliveryDate":"2026-06-30","responseDeadline":"2026-05-15",
+  "requirements":[{"name":"主轴转速","min":3000,"max":4500.5,"expected":3500,"unit":"r/min","mandatory":true},
+                  {"name":"数控系统","values":["FANUC","Siemens"],"mandatory":false},
+                  {"name":"颜色","equals":"灰色","mandatory":false},
+                  {"name":"功率","min":0.1,"unit":"千瓦","mandatory":false}],
+  "certificationsRequired":["CCC","ISO9001"],"energyEfficiencyMin":2,"localizationRateMin":0.333333,
+  "secondHandAllowed":true,"replaces":[{"asset":"C6140 车床","yearsInService":27},{"asset":"旧铣床"}],
+  "chainSegment":"equip.machine_tools","status":"open"},
+ {"ref":"D2","title":"工业机器人 六轴","classification":{"id":"42997300-4"},"quantity":1,
+  "unit":{"code":"SET"},"budget":{"amount":1e-7,"visibility":"hidden"},
+  "deliveryAddress":{"region":"32"},"status":"awarded"},
+ {"ref":"D3","title":"立式加工中心","classification":{"id":"42612000-9"},"quantity":3,
+  "unit":{"code":"C62"},"budget":{"amount":123456789.125},"deliveryAddress":{"region":"320500"}}
+]})";
+
+const char* kSupplyList = R"({"kind":"supply","series":"catalog","title":"产品供给清单","lines":[
+ {"sku":"VMC-850","title":"立式加工中心 VMC850E","description":"三轴立式加工中心, FANUC 0i-MF, 12000rpm",
+  "brand":"沈阳机床","model":"VMC850E","classification":{"scheme":"CPV","id":"42612000-9"},
+  "additionalClassifications":[{"scheme":"HS","id":"845710"}],
+  "attributes":[{"name":"主轴转速","min":8000,"max":12000,"unit":"r/min"},{"name":"数控系统","text":"FANUC"},
+                {"name":"功率","value":11.1,"unit":"kW"}],
+  "price":{"amount":268000.55,"currency":"CNY","validUntil":"2026-12-31"},
+  "minOrderQty":0.5,"capacityPerMonth":12.75,"leadTimeDays":45,"serviceAreas":["320000","31"],
+  "excludedAreas":["320583"],
+  "certifications":[{"type":"CCC","number":"2020010401234567","expiresAt":"2027-05-01"},{"type":"ISO9001"}],
+  "energyEfficiencyGrade":1,"localizationRate":0.85,"firstOfKind":true,"secondHand":false,
+  "chainSegment":"equip.machine_tools","vendorRegion":"210100","status":"active","lastConfirmedAt":"2026-02-01"},
+ {"sku":"CK6150","title":"数控车床 CK6150","description":"CNC lathe, 500 mm swing, spindle 3500 rpm, 11 kW",
+  "brand":"大连机床","model":"CK6150","classification":{"id":"42621100-6"},
+  "attributes":[{"name":"主轴转速","value":3500,"unit":"rpm"}],
+  "price":{"amount":520000},"leadTimeDays":30,"secondHand":true,"status":"suspended"},
+ {"sku":"R-6","title":"六轴工业机器人","classification":{"id":"42997300-4"}}
+]})";
+
+class MatchIndexTest : public MatchFixture {
+  protected:
+    DecodedList DecodeAsPublish(std::string_view document) {
+        const DecodeContext context = PublishDecodeContext(nullptr, &index_->unit_checker());
+        auto decoded = DecodeJsonList(document, context);
+        EXPECT_TRUE(decoded.has_value()) << (decoded ? "" : decoded.error().message);
+        return decoded ? std::move(*decoded) : DecodedList{};
+    }
+
+    schema::LineRow Row(const std::string& entity, std::int64_t id) {
+        auto row =
+            db_->Read([&](schema::Connection& c) { return schema::FindLine(c, entity, id); });
+        EXPECT_TRUE(row.has_value() && row->has_value());
+        return row && *row ? **row : schema::LineRow{};
+    }
+
+    static std::vector<std::string> Skus(const matcher::SupplySnapshot& s) {
+        std::vector<std::string> out;
+        s.ForEachLive([&](const matcher::SupplyLine& l) { out.push_back(l.sku + "@" + l.title); });
+        std::sort(out.begin(), out.end());
+        return out;
+    }
+};
+
+TEST_F(MatchIndexTest, LoadedLinesEqualWhatTheDecoderProducedAtPublish) {
+    const DecodedList demands = DecodeAsPublish(kDemandList);
+    const DecodedList supply = DecodeAsPublish(kSupplyList);
+    ASSERT_EQ(demands.demands.size(), 3u);
+    ASSERT_EQ(supply.supply.size(), 3u);
+    Publish(kDemandList, "buyer");
+    Publish(kSupplyList, "supplier");
+
+    // A fresh index on the same file, as at start-up.
+    std::string error;
+    auto fresh = MatchIndex::Create({}, &error);
+    ASSERT_TRUE(fresh.has_value()) << error;
+    ASSERT_FALSE((*fresh)->ready());
+    ASSERT_OK((*fresh)->Load(*db_));
+    ASSERT_TRUE((*fresh)->ready());
+    const auto view = (*fresh)->Current();
+    ASSERT_EQ(view.demands->live_count(), 3u);
+    ASSERT_EQ(view.supply->live_count(), 3u);
+    EXPECT_EQ(view.change_seq, LatestSeq());
+    EXPECT_EQ((*fresh)->last_load().skipped, 0u) << (*fresh)->last_problem();
+
+    for (const auto& published : demands.demands) {
+        const std::int64_t id = LineId("demand", published.ref, buyer_org_);
+        ASSERT_GT(id, 0);
+        const matcher::DemandLine* loaded = view.demands->Find(id);
+        ASSERT_NE(loaded, nullptr) << published.ref;
+        ExpectSameDemand(published, *loaded);
+        const auto row = Row("demand", id);
+        EXPECT_EQ(loaded->id, id);
+        EXPECT_EQ(loaded->buyer_id, buyer_org_);
+        EXPECT_EQ(loaded->revision, row.revision);
+        EXPECT_EQ(loaded->status, row.status);
+        EXPECT_EQ(loaded->status, published.status);
+        EXPECT_EQ(loaded->date_modified, static_cast<matcher::Day>(row.updated_at_ms / 86'400'000));
+    }
+    for (const auto& published : supply.supply) {
+        const std::int64_t id = LineId("supply", published.sku, supplier_org_);
+        ASSERT_GT(id, 0);
+        const matcher::SupplyLine* loaded = view.supply->Find(id);
+        ASSERT_NE(loaded, nullptr) << published.sku;
+        ExpectSameSupply(published, *loaded);
+        EXPECT_EQ(loaded->vendor_id, supplier_org_);
+        EXPECT_EQ(loaded->status, published.status);
+        EXPECT_EQ(loaded->revision, 1);
+    }
+}
+
+TEST_F(MatchIndexTest, CsvUploadInGb18030LoadsAsDecoded) {
+    const std::string csv = renewmatch::testing::ReadFile(renewmatch::testing::SourceDir() /
+                                                          "docs/examples/demand-gbk.csv");
+    ListHeader header;
+    header.kind = ListKind::kDemand;
+    header.series = "gbk";
+    header.title = "需求";
+    const DecodeContext context = PublishDecodeContext(nullptr, &index_->unit_checker());
+    auto decoded = DecodeCsvList(csv, header, context);
+    ASSERT_TRUE(decoded.has_value()) << decoded.error().message;
+    ASSERT_FALSE(decoded->demands.empty());
+
+    HttpRequest request{http::verb::post,
+                        "/v1/lists?kind=demand&series=gbk&title=%E9%9C%80%E6%B1%82", 11};
+    request.set(http::field::authorization, "Bearer buyer");
+    request.set(http::field::content_type, "text/csv");
+    request.body() = csv;
+    request.prepare_payload();
+    const auto response = service_->Handle(request, RequestInfo{"csv", "test"});
+    ASSERT_EQ(response.result_int(), 201u) << response.body();
+
+    // The publish called on_lines_changed: the index caught up without a reload.
+    const auto view = index_->Current();
+    ASSERT_EQ(view.demands->live_count(), decoded->demands.size());
+    for (const auto& published : decoded->demands) {
+        const std::int64_t id = LineId("demand", published.ref, buyer_org_);
+        const matcher::DemandLine* loaded = view.demands->Find(id);
+        ASSERT_NE(loaded, nullptr) << published.ref;
+        ExpectSameDemand(published, *loaded);
+    }
+}
+
+TEST_F(MatchIndexTest, WithdrawnLinesAreLeftOutAndTheHighWaterMarkIsTheFeeds) {
+    Publish(kSupplyList, "supplier");
+    const std::int64_t gone = LineId("supply", "R-6", supplier_org_);
+    ASSERT_EQ(Delete("/v1/supply/" + std::to_string(gone), "supplier").result_int(), 200u);
+    ASSERT_OK(index_->Load(*db_));
+    const auto view = index_->Current();
+    EXPECT_EQ(view.supply->live_count(), 2u);
+    EXPECT_EQ(view.supply->Find(gone), nullptr);
+    EXPECT_EQ(view.change_seq, LatestSeq());
+    EXPECT_EQ(index_->last_load().supply_lines, 2u);
+    EXPECT_GE(index_->last_load().total_ms, 0.0);
+}
+
+TEST_F(MatchIndexTest, CatchUpAppliesPublishChangeAndWithdrawal) {
+    Publish(kSupplyList, "supplier");
+    const auto v1 = index_->Current();
+    ASSERT_EQ(v1.supply->live_count(), 3u);
+    EXPECT_EQ(v1.change_seq, LatestSeq());
+
+    // Version 2 of the series: VMC-850 retitled, CK6150 unchanged, R-6 dropped, NEW added.
+    std::string v2 = kSupplyList;
+    v2.replace(v2.find("立式加工中心 VMC850E"), std::string("立式加工中心 VMC850E").size(),
+               "立式加工中心 VMC850E Plus");
+    v2.replace(
+        v2.find(R"( {"sku":"R-6","title":"六轴工业机器人","classification":{"id":"42997300-4"}})"),
+        std::string(
+            R"( {"sku":"R-6","title":"六轴工业机器人","classification":{"id":"42997300-4"}})")
+            .size(),
+        R"( {"sku":"NEW","title":"数控铣床","classification":{"id":"42623000-9"}})");
+    Publish(v2, "supplier");
+    const auto v2_view = index_->Current();
+    EXPECT_EQ(v2_view.change_seq, LatestSeq());
+    EXPECT_GT(v2_view.change_seq, v1.change_seq);
+    EXPECT_EQ(Skus(*v2_view.supply),
+              (std::vector<std::string>{"CK6150@数控车床 CK6150", "NEW@数控铣床",
+                                        "VMC-850@立式加工中心 VMC850E Plus"}));
+    const std::int64_t vmc = LineId("supply", "VMC-850", supplier_org_);
+    EXPECT_EQ(v2_view.supply->Find(vmc)->revision, 2);
+    // The view taken before is untouched: a query holding it still sees version 1 whole.
+    EXPECT_EQ(Skus(*v1.supply),
+              (std::vector<std::string>{"CK6150@数控车床 CK6150", "R-6@六轴工业机器人",
+                                        "VMC-850@立式加工中心 VMC850E"}));
+
+    // Withdrawal through DELETE.
+    ASSERT_EQ(Delete("/v1/supply/" + std::to_string(vmc), "supplier").result_int(), 200u);
+    const auto v3 = index_->Current();
+    EXPECT_EQ(v3.supply->Find(vmc), nullptr);
+    EXPECT_EQ(v3.supply->live_count(), 2u);
+    EXPECT_EQ(v3.change_seq, LatestSeq());
+
+    // A CatchUp with nothing new publishes nothing new.
+    ASSERT_OK(index_->CatchUp(*db_));
+    EXPECT_EQ(index_->Current().supply, v3.supply);
+}
+
+TEST_F(MatchIndexTest, CaughtUpIndexRanksExactlyLikeAFreshLoad) {
+    Publish(kSupplyList, "supplier");
+    Publish(kDemandList, "buyer");
+    std::string v2 = kSupplyList;
+    v2.replace(v2.find("\"leadTimeDays\":30"), std::string("\"leadTimeDays\":30").size(),
+               "\"leadTimeDays\":20");
+    Publish(v2, "supplier");
+    ASSERT_EQ(Delete("/v1/demands/" + std::to_string(LineId("demand", "D3", buyer_org_)), "buyer")
+                  .result_int(),
+              200u);
+
+    std::string error;
+    auto fresh = MatchIndex::Create({}, &error);
+    ASSERT_TRUE(fresh.has_value()) << error;
+    ASSERT_OK((*fresh)->Load(*db_));
+    const auto live = index_->Current();
+    const auto reloaded = (*fresh)->Current();
+    EXPECT_EQ(live.change_seq, reloaded.change_seq);
+    EXPECT_EQ(live.supply->live_count(), reloaded.supply->live_count());
+    EXPECT_EQ(live.demands->live_count(), 2u);
+    EXPECT_EQ(reloaded.demands->live_count(), 2u);
+
+    const matcher::MatchConfig config;
+    const auto context = index_->Context(matcher::Day{20'500});
+    reloaded.demands->ForEachLive([&](const matcher::DemandLine& demand) {
+        const auto a = matcher::MatchDemand(*live.supply, demand, 10, config, context);
+        const auto b = matcher::MatchDemand(*reloaded.supply, demand, 10, config, context);
+        ASSERT_EQ(a.candidates.size(), b.candidates.size()) << demand.ref;
+        for (std::size_t i = 0; i < a.candidates.size(); ++i) {
+            EXPECT_EQ(a.candidates[i].id, b.candidates[i].id);
+            EXPECT_EQ(a.candidates[i].score, b.candidates[i].score);
+        }
+        EXPECT_EQ(a.rejected, b.rejected);
+    });
+}
+
+TEST_F(MatchIndexTest, ContextCarriesUnitsAndTheChainMap) {
+    const auto context = index_->Context(123);
+    EXPECT_EQ(context.today, 123);
+    ASSERT_NE(context.units, nullptr);
+    EXPECT_TRUE(context.units->Known("kW"));
+    ASSERT_NE(context.chains, nullptr);
+    EXPECT_TRUE(context.chains->segments.contains("nev.battery"));
+    EXPECT_EQ(context.taxonomy, nullptr);
+}
+
+class MatchIndexBeforeLoadTest : public MatchFixture {
+  protected:
+    void SetUp() override { SetUpFixture(false); }
+};
+
+TEST_F(MatchIndexBeforeLoadTest, NotReadyIsEmptyAndCatchUpWaitsForTheLoad) {
+    EXPECT_FALSE(index_->ready());
+    const auto empty = index_->Current();
+    EXPECT_EQ(empty.supply->live_count(), 0u);
+    EXPECT_EQ(empty.change_seq, 0);
+    // Publishing before the load: on_lines_changed -> CatchUp does nothing (not ready).
+    Publish(kSupplyList, "supplier");
+    EXPECT_FALSE(index_->ready());
+    EXPECT_EQ(index_->Current().supply->live_count(), 0u);
+    ASSERT_OK(index_->Load(*db_));
+    EXPECT_TRUE(index_->ready());
+    EXPECT_EQ(index_->Current().supply->live_count(), 3u);
+    EXPECT_EQ(index_->Current().change_seq, LatestSeq());
+}
+
+}  // namespace
+}  // namespace renewmatch::api::testing
