@@ -1,0 +1,272 @@
+# Shared helpers of scripts/bench-ingest, scripts/bench-api and scripts/bench-runs (sourced, not
+# run). Everything a benchmark starts (renewmatchd, nginx) is started here with its own temp
+# paths, recorded by pid, and stopped by pid on exit.
+#
+# Conventions: Release build in build/bench-rel (RENEWMATCH_BENCH_BUILD overrides) of this
+# checkout (RENEWMATCH_BENCH_SOURCE=DIR builds another source tree instead, e.g. a `git archive`
+# snapshot of one commit while the working tree is being edited; then set RENEWMATCH_BENCH_BUILD
+# to a build dir of its own too); generated
+# inputs and cached databases in .cache/bench/; each run's summary in
+# .cache/bench/results/<bench>-<UTC time>.txt (printed at the end of every run).
+
+bench_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+bench_build_dir=${RENEWMATCH_BENCH_BUILD:-$bench_root/build/bench-rel}
+bench_cache=$bench_root/.cache/bench
+bench_bin=$bench_build_dir/server
+mkdir -p "$bench_cache/results"
+
+bench_log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
+bench_die() {
+    echo "$(basename "$0"): $*" >&2
+    exit 1
+}
+
+# Installs missing packages, configures the Release build (benchmarks on, tests off) and builds
+# the named targets, quietly unless something fails. Warnings are not errors here (as in
+# scripts/run): GCC 12's -O2-only false positives must not stop a measurement; CI keeps -Werror.
+bench_build() {
+    "$bench_root/scripts/setup-deps" --bench
+    local log=$bench_cache/build.log
+    if ! cmake -S "${RENEWMATCH_BENCH_SOURCE:-$bench_root}" -B "$bench_build_dir" -DCMAKE_BUILD_TYPE=Release \
+        -DRENEWMATCH_BUILD_BENCHMARKS=ON -DRENEWMATCH_BUILD_TESTS=OFF \
+        -DRENEWMATCH_WARNINGS_AS_ERRORS=OFF >"$log" 2>&1; then
+        cat "$log" >&2
+        bench_die "configuring $bench_build_dir failed"
+    fi
+    bench_log "building $* (Release, $bench_build_dir)"
+    if ! cmake --build "$bench_build_dir" -j "${RENEWMATCH_JOBS:-2}" --target "$@" >"$log" 2>&1; then
+        tail -40 "$log" >&2
+        bench_die "building $* failed (log: $log)"
+    fi
+}
+
+# One temp dir per run with a fresh development certificate; removed on exit with everything
+# the run started.
+bench_tmp=
+bench_pids=()
+bench_cleanup() {
+    local pid
+    for pid in "${bench_pids[@]}"; do
+        if kill -0 "$pid" 2>/dev/null; then
+            kill -TERM "$pid" 2>/dev/null || true
+            for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+    done
+    [[ -n $bench_tmp && -z ${RENEWMATCH_BENCH_KEEP:-} ]] && rm -rf "$bench_tmp"
+    [[ -n $bench_tmp && -n ${RENEWMATCH_BENCH_KEEP:-} ]] && echo "kept $bench_tmp" >&2
+    return 0
+}
+bench_init_tmp() {
+    bench_tmp=$(mktemp -d "${TMPDIR:-/tmp}/renewmatch-bench.XXXXXX")
+    trap bench_cleanup EXIT
+    trap 'exit 130' INT TERM
+    "$bench_root/scripts/gen-test-cert.sh" "$bench_tmp/tls"
+}
+
+# KiB values from /proc/PID/status: bench_status_kib PID VmHWM
+bench_status_kib() {
+    awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status" 2>/dev/null || echo 0
+}
+
+# Starts renewmatchd on a free loopback port: bench_start_server DB LOG [extra flags...].
+# Sets server_pid, server_port, server_url, server_started (epoch seconds, fractional).
+bench_start_server() {
+    local db=$1 log=$2
+    shift 2
+    server_started=$(date +%s.%N)
+    "$bench_bin/renewmatchd" --listen 127.0.0.1:0 --db "$db" \
+        --tls-cert "$bench_tmp/tls/cert.pem" --tls-key "$bench_tmp/tls/key.pem" \
+        --data-dir "$bench_root/data" --rate-limit-per-second 0 "$@" >"$log" 2>&1 &
+    server_pid=$!
+    bench_pids+=("$server_pid")
+    server_port=
+    for _ in $(seq 1200); do
+        server_port=$(sed -n 's/.*listening on https:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -1)
+        [[ -n $server_port ]] && break
+        kill -0 "$server_pid" 2>/dev/null || { cat "$log" >&2; bench_die "renewmatchd exited at start"; }
+        sleep 0.1
+    done
+    [[ -n $server_port ]] || bench_die "renewmatchd did not log its port within 120 s"
+    server_url=https://127.0.0.1:$server_port
+}
+
+# Waits until /readyz answers 200 (at most $1 seconds); sets server_ready_s (seconds since start).
+bench_wait_ready() {
+    local limit=${1:-600} code deadline
+    deadline=$(($(date +%s) + limit))
+    while :; do
+        code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$bench_tmp/tls/cert.pem" \
+            "$server_url/readyz" || true)
+        [[ $code == 200 ]] && break
+        kill -0 "$server_pid" 2>/dev/null || bench_die "renewmatchd exited before it was ready"
+        (($(date +%s) < deadline)) || bench_die "renewmatchd not ready after ${limit}s"
+        sleep 0.2
+    done
+    server_ready_s=$(echo "$(date +%s.%N) $server_started" | awk '{printf "%.1f", $1 - $2}')
+}
+
+bench_stop_server() {
+    kill -TERM "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+}
+
+# bench_api METHOD PATH KEY [curl args...]: prints the body; fails on a status >= 400.
+bench_api() {
+    local method=$1 path=$2 key=$3
+    shift 3
+    local out code
+    out=$(mktemp "$bench_tmp/resp.XXXXXX")
+    code=$(curl -sS -o "$out" -w '%{http_code}' --cacert "$bench_tmp/tls/cert.pem" -X "$method" \
+        -H "Authorization: Bearer $key" "$@" "$server_url$path") || bench_die "curl $method $path failed"
+    if ((code >= 400)); then
+        head -c 2000 "$out" >&2
+        echo >&2
+        bench_die "$method $path: HTTP $code"
+    fi
+    cat "$out"
+    rm -f "$out"
+}
+
+# A fresh database with an administrator key: bench_bootstrap DB; sets admin_key.
+bench_bootstrap() {
+    "$bench_bin/renewmatch" db migrate --db "$1" >/dev/null
+    admin_key=$("$bench_bin/renewmatch" admin bootstrap --db "$1" | grep '^rmk_' | tail -1)
+    [[ -n $admin_key ]] || bench_die "admin bootstrap printed no key"
+}
+
+# Creates an organisation and a key through the API (server running, admin_key set):
+# bench_org KIND USCC NAME ROLE; prints "ORG_ID KEY".
+bench_org() {
+    local kind=$1 uscc=$2 name=$3 role=$4 org id key
+    org=$(bench_api POST /v1/orgs "$admin_key" -H 'Content-Type: application/json' \
+        -d "{\"name\":\"$name\",\"kind\":\"$kind\",\"uscc\":\"$uscc\",\"region\":\"320500\",\"sector\":\"3421\"}")
+    id=$(sed -n 's/^{"id":\([0-9]*\).*/\1/p' <<<"$org")
+    [[ -n $id ]] || bench_die "creating organisation $name: unexpected answer $org"
+    key=$(bench_api POST "/v1/orgs/$id/keys" "$admin_key" -H 'Content-Type: application/json' \
+        -d "{\"role\":\"$role\",\"name\":\"bench\"}" | sed -n 's/.*"key":"\([^"]*\)".*/\1/p')
+    [[ -n $key ]] || bench_die "creating a $role key for organisation $id failed"
+    echo "$id $key"
+}
+
+# Generated lists (scripts/demo-data), cached by kind, count and seed:
+# bench_demo_file supply|demand COUNT SEED; prints the path of the JSON list.
+bench_demo_file() {
+    local kind=$1 count=$2 seed=$3 dir stem
+    dir=$bench_cache/demo/$kind-$count-s$seed
+    [[ $kind == demand ]] && stem=demand || stem=supply
+    if [[ ! -s $dir/$stem.json ]]; then
+        bench_log "generating $count $kind lines (scripts/demo-data --seed $seed)"
+        rm -rf "$dir.tmp"
+        mkdir -p "$dir.tmp"
+        if [[ $kind == demand ]]; then
+            "$bench_root/scripts/demo-data" --demands "$count" --supply 0 --projects 0 \
+                --seed "$seed" --out "$dir.tmp" >/dev/null
+        else
+            "$bench_root/scripts/demo-data" --demands 0 --supply "$count" --projects 0 \
+                --seed "$seed" --out "$dir.tmp" >/dev/null
+        fi
+        rm -rf "$dir"
+        mv "$dir.tmp" "$dir"
+    fi
+    echo "$dir/$stem.json"
+}
+
+# Median of the numbers given as arguments.
+bench_median() {
+    printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {
+        if (NR == 0) { print "nan"; exit }
+        if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# Which source was built, for the summaries.
+bench_source_note() {
+    if [[ -n ${RENEWMATCH_BENCH_SOURCE:-} ]]; then
+        echo "source: snapshot $RENEWMATCH_BENCH_SOURCE ($(cat "$RENEWMATCH_BENCH_SOURCE/.bench-source" 2>/dev/null || echo 'origin not recorded'))"
+    else
+        echo "source: commit $(git -C "$bench_root" rev-parse --short HEAD)$(git -C "$bench_root" diff --quiet HEAD -- 2>/dev/null || echo ' + uncommitted changes')"
+    fi
+}
+
+# Machine note for the summaries.
+bench_machine() {
+    echo "machine: $(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), $(free -g | awk '/^Mem:/ {print $2}') GiB RAM, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%Y-%m-%dT%H:%MZ), $(bench_source_note)"
+}
+
+# Publishes a JSON list file through the API: bench_publish KEY FILE; checks 201/200.
+bench_publish() {
+    local key=$1 file=$2 out code t
+    out=$bench_tmp/publish.out
+    read -r code t < <(curl -sS -o "$out" -w '%{http_code} %{time_total}\n' \
+        --cacert "$bench_tmp/tls/cert.pem" -H "Authorization: Bearer $key" \
+        -H 'Content-Type: application/json' --data-binary @"$file" "$server_url/v1/lists")
+    if [[ $code != 201 && $code != 200 ]]; then
+        head -c 2000 "$out" >&2
+        echo >&2
+        bench_die "publishing $file: HTTP $code"
+    fi
+    bench_log "published $(basename "$(dirname "$file")") in ${t}s"
+}
+
+# Lines per published list when seeding (the server's default lines-per-list limit is 200,000).
+bench_chunk=200000
+
+# A database with SUPPLY supply lines (one supplier, SUPPLY/200,000 series) and DEMANDS demand
+# lines (one buyer), all published through the API of a Release renewmatchd, cached in
+# .cache/bench/db/ by sizes and seed: bench_fixture_db SUPPLY DEMANDS SEED. Sets fixture_db
+# (call it directly, not in $(...), so the cleanup trap sees the servers it starts); beside it PATH.keys (shell assignments admin_key, supplier_key, buyer_key: development keys of
+# this generated database only). The supply-only database is cached too and reused for other
+# demand counts. Needs bench_init_tmp (the certificate).
+bench_fixture_db() {
+    local supply=$1 demands=$2 seed=$3 dir=$bench_cache/db
+    local base=$dir/supply-$supply-s$seed.db out=$dir/fixture-$supply-$demands-s$seed.db
+    mkdir -p "$dir"
+    fixture_db=$out
+    if [[ -s $out && -s $out.keys ]]; then
+        return
+    fi
+    if [[ ! -s $base || ! -s $base.keys ]]; then
+        bench_log "seeding $supply supply lines into $base (through the API; cached)"
+        local tmpdb=$base.tmp ids sup buy k n file
+        rm -f "$tmpdb"*
+        bench_bootstrap "$tmpdb"
+        bench_start_server "$tmpdb" "$bench_tmp/seed-supply.log"
+        read -r _ sup < <(bench_org supplier 91310000132200821H "无锡精机装备有限公司" supplier)
+        read -r _ buy < <(bench_org buyer 91110000710935732K "苏州新能源汽车集团有限公司" buyer)
+        [[ -n $sup && -n $buy ]] || bench_die "creating the fixture organisations failed"
+        k=0
+        while ((k * bench_chunk < supply)); do
+            n=$((supply - k * bench_chunk))
+            ((n > bench_chunk)) && n=$bench_chunk
+            file=$(bench_demo_file supply "$n" "$((seed * 100 + k))")
+            bench_publish "$sup" "$file"
+            k=$((k + 1))
+        done
+        bench_stop_server
+        printf 'admin_key=%s\nsupplier_key=%s\nbuyer_key=%s\n' "$admin_key" "$sup" "$buy" >"$tmpdb.keys"
+        [[ ! -e $tmpdb-wal ]] || bench_die "the seeding server left a WAL file behind"
+        mv "$tmpdb.keys" "$base.keys"
+        mv "$tmpdb" "$base"
+    fi
+    if ((demands == 0)); then
+        cp "$base" "$out.tmp"
+    else
+        bench_log "adding $demands demand lines: $out (through the API; cached)"
+        cp "$base" "$out.tmp"
+        # shellcheck disable=SC1090
+        source "$base.keys"
+        bench_start_server "$out.tmp" "$bench_tmp/seed-demand.log"
+        local k=0 n file
+        while ((k * bench_chunk < demands)); do
+            n=$((demands - k * bench_chunk))
+            ((n > bench_chunk)) && n=$bench_chunk
+            file=$(bench_demo_file demand "$n" "$((seed * 100 + k))")
+            bench_publish "$buyer_key" "$file"
+            k=$((k + 1))
+        done
+        bench_stop_server
+    fi
+    [[ ! -e $out.tmp-wal ]] || bench_die "the seeding server left a WAL file behind"
+    cp "$base.keys" "$out.keys"
+    mv "$out.tmp" "$out"
+}
