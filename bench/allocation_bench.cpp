@@ -7,8 +7,11 @@
 // problem with MakeAllocationProblem. The matching is set-up, not timed.
 //   BM_Allocate        matcher::Allocate on that problem
 //   BM_GreedyBaseline  best-pair-first greedy (sort every edge by score, assign what fits)
-//   BM_AllocateGiant   a synthetic worst case: every demand's 10 candidates drawn uniformly
-//                      from all supply lines, so the problem is one giant component
+//   BM_AllocateGiant   synthetic: every demand's 10 candidates drawn uniformly from all supply
+//                      lines (one giant component before the reductions)
+//   BM_AllocateCongested  synthetic hard case: RENEWMATCH_ALLOC_CONGESTED_DEMANDS (2000) demands
+//                      over a pool of demands/5 lines with capacity 1..10, every line congested
+//                      (no reduction applies; successive shortest paths on one component)
 // Counters: assigned / objective of each method, and the flow's quality relative to greedy.
 #include "bench/generator.hpp"
 #include "matcher/allocation.hpp"
@@ -69,6 +72,7 @@ GreedyResult Greedy(const matcher::AllocationProblem& p) {
 struct World {
     matcher::AllocationProblem matched;
     matcher::AllocationProblem giant;
+    matcher::AllocationProblem congested;
     World() {
         const std::size_t lines = EnvSize("RENEWMATCH_ALLOC_LINES", 100000);
         const std::size_t demands = EnvSize("RENEWMATCH_ALLOC_DEMANDS", 10000);
@@ -108,6 +112,28 @@ struct World {
             giant.demands.push_back(std::move(demand));
         }
         for (const auto& [id, cap] : caps) giant.supplies.push_back({id, cap});
+        // The hard case: every line congested (about 50 demands name each line, capacity
+        // 1..10), so no reduction applies and one component is solved by shortest paths.
+        const std::size_t hard = EnvSize("RENEWMATCH_ALLOC_CONGESTED_DEMANDS", 2000);
+        const auto pool = static_cast<matcher::LineId>(std::max<std::size_t>(hard / 5, k));
+        std::uniform_int_distribution<matcher::LineId> in_pool(1, pool);
+        std::uniform_int_distribution<int> capacity(1, 10);
+        std::uniform_int_distribution<int> quantity(1, 5);
+        for (matcher::LineId s = 1; s <= pool; ++s) {
+            congested.supplies.push_back({s, static_cast<double>(capacity(rng))});
+        }
+        for (std::size_t i = 1; i <= hard; ++i) {
+            matcher::AllocationDemand demand{
+                static_cast<matcher::LineId>(i), static_cast<double>(quantity(rng)), {}};
+            while (demand.candidates.size() < k) {
+                const matcher::LineId s = in_pool(rng);
+                if (std::none_of(demand.candidates.begin(), demand.candidates.end(),
+                                 [&](const auto& c) { return c.supply_id == s; })) {
+                    demand.candidates.push_back({s, score(rng)});
+                }
+            }
+            congested.demands.push_back(std::move(demand));
+        }
     }
 };
 
@@ -187,10 +213,33 @@ void BM_GreedyGiant(benchmark::State& state) {
     state.counters["objective"] = g.objective;
 }
 
+void BM_AllocateCongested(benchmark::State& state) {
+    const auto& problem = Shared().congested;
+    matcher::Allocation a;
+    for (auto _ : state) {
+        a = Run(problem);
+        benchmark::DoNotOptimize(a.objective);
+    }
+    Report(state, problem, a);
+}
+
+void BM_GreedyCongested(benchmark::State& state) {
+    const auto& problem = Shared().congested;
+    GreedyResult g;
+    for (auto _ : state) {
+        g = Greedy(problem);
+        benchmark::DoNotOptimize(g.objective);
+    }
+    state.counters["assigned"] = g.assigned;
+    state.counters["objective"] = g.objective;
+}
+
 BENCHMARK(BM_GreedyBaseline)->Unit(benchmark::kMillisecond)->MinTime(1.0);
 BENCHMARK(BM_Allocate)->Unit(benchmark::kMillisecond)->MinTime(1.0);
 BENCHMARK(BM_GreedyGiant)->Unit(benchmark::kMillisecond)->MinTime(1.0);
 BENCHMARK(BM_AllocateGiant)->Unit(benchmark::kMillisecond)->MinTime(1.0);
+BENCHMARK(BM_GreedyCongested)->Unit(benchmark::kMillisecond)->MinTime(1.0);
+BENCHMARK(BM_AllocateCongested)->Unit(benchmark::kMillisecond)->MinTime(1.0);
 
 }  // namespace
 
