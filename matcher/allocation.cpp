@@ -41,8 +41,8 @@ class FlowNetwork {
     // Adds u -> v (capacity, cost) and its reverse residual edge; returns the forward index.
     std::size_t AddEdge(std::size_t u, std::size_t v, std::int64_t capacity, std::int64_t cost) {
         const std::size_t forward = capacity_.size();
-        boost::add_edge(u, v, forward, graph_);
-        boost::add_edge(v, u, forward + 1, graph_);
+        edges_.push_back(boost::add_edge(u, v, forward, graph_).first);
+        edges_.push_back(boost::add_edge(v, u, forward + 1, graph_).first);
         capacity_.insert(capacity_.end(), {capacity, 0});
         residual_.insert(residual_.end(), {capacity, 0});
         cost_.insert(cost_.end(), {cost, -cost});
@@ -51,15 +51,55 @@ class FlowNetwork {
 
     std::int64_t Flow(std::size_t forward) const { return capacity_[forward] - residual_[forward]; }
 
-    // Min-cost max-flow from `s` to `t`; returns the number of augmenting paths.
+    // Min-cost max-flow from `s` to `t`; returns the number of augmenting paths. The network
+    // must have the allocation shape: s -> d edges (cost 0), d -> v edges out of those d, and
+    // no other edge into a d.
+    //
+    // Open demands (residual s -> d) keep potential 0 = potential(s) throughout (their distance
+    // is always 0), so they are not expanded by each search: every vertex v entered from open
+    // demands starts at min over them of cost(d -> v) - potential(v), read from v's list of
+    // such edges sorted by cost (a demand, once full, never reopens: its s -> d flow only
+    // grows; so each list is consumed from the front, amortised O(E) in all). Each search then
+    // pops only supplies and full demands: without this, every search scans every open demand
+    // and its edges, and a congested component costs O(demands * edges).
     std::size_t Solve(std::size_t s, std::size_t t) {
         const std::size_t n = boost::num_vertices(graph_);
         const auto index = boost::get(boost::edge_index, graph_);
+        const auto vertex_index = boost::get(boost::vertex_index, graph_);
         constexpr std::int64_t kInf = std::numeric_limits<std::int64_t>::max();
         std::vector<std::int64_t> potential(n, 0);
         std::vector<std::int64_t> distance(n, kInf);
         std::vector<Edge> predecessor(n);
-        std::vector<bool> reached(n);
+        std::vector<boost::default_color_type> color(n);
+        // The demands: heads of s's forward edges; their s -> d edge index.
+        std::vector<std::pair<std::size_t, std::size_t>> demands;  // (vertex, s->d edge)
+        std::vector<bool> is_demand(n, false);
+        for (auto [it, end] = boost::out_edges(s, graph_); it != end; ++it) {
+            const std::size_t i = index[*it];
+            if ((i & 1) != 0) continue;  // a reverse edge
+            demands.emplace_back(boost::target(*it, graph_), i);
+            is_demand[boost::target(*it, graph_)] = true;
+        }
+        // Per vertex: the forward edges entering it from demands, by cost (then edge index).
+        std::vector<std::vector<std::size_t>> entering(n);
+        for (const auto& [d, sd] : demands) {
+            for (auto [it, end] = boost::out_edges(d, graph_); it != end; ++it) {
+                const std::size_t i = index[*it];
+                if ((i & 1) == 0) entering[boost::target(*it, graph_)].push_back(i);
+            }
+        }
+        std::vector<std::size_t> first(n, 0);
+        std::vector<std::size_t> entered;
+        for (std::size_t v = 0; v < n; ++v) {
+            std::sort(entering[v].begin(), entering[v].end(), [this](std::size_t x, std::size_t y) {
+                return cost_[x] != cost_[y] ? cost_[x] < cost_[y] : x < y;
+            });
+            if (!entering[v].empty()) entered.push_back(v);
+        }
+        std::vector<std::size_t> sd_of(n, 0);
+        for (const auto& [d, sd] : demands) sd_of[d] = sd;
+        auto open = [&](std::size_t d) { return residual_[sd_of[d]] > 0; };
+
         auto residual_edge = [this, index](const Edge& e) { return residual_[index[e]] > 0; };
         boost::filtered_graph<Graph, std::function<bool(const Edge&)>> residual_graph(
             graph_, std::function<bool(const Edge&)>(residual_edge));
@@ -69,28 +109,58 @@ class FlowNetwork {
                    potential[boost::target(e, graph_)];
         };
         auto weight = boost::make_function_property_map<Edge, std::int64_t>(reduced);
+        std::vector<std::size_t> sources;
         std::size_t augmentations = 0;
         for (;;) {
-            auto record = boost::make_dijkstra_visitor(boost::record_edge_predecessors(
-                boost::make_iterator_property_map(predecessor.begin(),
-                                                  boost::get(boost::vertex_index, graph_)),
-                boost::on_edge_relaxed()));
-            boost::dijkstra_shortest_paths(
-                residual_graph, s,
-                boost::weight_map(weight)
-                    .distance_map(boost::make_iterator_property_map(
-                        distance.begin(), boost::get(boost::vertex_index, graph_)))
-                    .distance_inf(kInf)
-                    .visitor(record));
-            for (std::size_t v = 0; v < n; ++v) reached[v] = distance[v] != kInf;
-            if (!reached[t]) break;
-            // New potentials: + distance for reached vertices, + the largest finite distance
-            // for the others (keeps every residual reduced cost >= 0 and never adds "infinity").
-            std::int64_t largest = 0;
-            for (std::size_t v = 0; v < n; ++v) {
-                if (reached[v]) largest = std::max(largest, distance[v]);
+            std::fill(distance.begin(), distance.end(), kInf);
+            std::fill(color.begin(), color.end(), boost::white_color);
+            distance[s] = 0;
+            color[s] = boost::black_color;
+            for (const auto& [d, sd] : demands) {
+                if (!open(d)) continue;
+                assert(potential[d] == potential[s]);
+                distance[d] = 0;
+                color[d] = boost::black_color;  // final; never expanded
+                predecessor[d] = edges_[sd];
             }
-            for (std::size_t v = 0; v < n; ++v) potential[v] += reached[v] ? distance[v] : largest;
+            sources.clear();
+            for (std::size_t v : entered) {
+                auto& list = entering[v];
+                while (first[v] < list.size() &&
+                       !open(boost::source(edges_[list[first[v]]], graph_))) {
+                    ++first[v];
+                }
+                if (first[v] == list.size() || color[v] == boost::black_color) continue;
+                const Edge e = edges_[list[first[v]]];
+                distance[v] = reduced(e);
+                predecessor[v] = e;
+                sources.push_back(v);
+            }
+            // The search stops when the sink is settled (Boost's documented way to end a
+            // search early is an exception from the visitor).
+            bool settled = false;
+            try {
+                boost::dijkstra_shortest_paths_no_init(
+                    residual_graph, sources.begin(), sources.end(), boost::dummy_property_map(),
+                    boost::make_iterator_property_map(distance.begin(), vertex_index), weight,
+                    vertex_index, std::less<std::int64_t>(), boost::closed_plus<std::int64_t>(kInf),
+                    std::int64_t{0},
+                    boost::make_dijkstra_visitor(std::make_pair(
+                        boost::record_edge_predecessors(
+                            boost::make_iterator_property_map(predecessor.begin(), vertex_index),
+                            boost::on_edge_relaxed()),
+                        SinkSettled{t})),
+                    boost::make_iterator_property_map(color.begin(), vertex_index));
+            } catch (const SinkSettled::Done&) {
+                settled = true;
+            }
+            if (!settled) break;  // no augmenting path: the flow is maximum
+            // New potentials: + min(distance, distance(t)). Settled vertices have distance <=
+            // distance(t); the others (tentative or unreached) get distance(t). This keeps every
+            // residual reduced cost >= 0 (standard for searches stopped at the sink) and never
+            // adds "infinity"; open demands keep distance 0, hence potential 0.
+            const std::int64_t sink = distance[t];
+            for (std::size_t v = 0; v < n; ++v) potential[v] += std::min(distance[v], sink);
             // Augment by the bottleneck of the shortest path.
             std::int64_t bottleneck = kInf;
             for (Vertex v = t; v != s;) {
@@ -111,7 +181,19 @@ class FlowNetwork {
     }
 
   private:
+    // Dijkstra event visitor: throws Done when the sink is taken off the queue (settled).
+    struct SinkSettled {
+        using event_filter = boost::on_examine_vertex;
+        struct Done {};
+        std::size_t sink;
+        template <class V, class G>
+        void operator()(V v, const G&) const {
+            if (static_cast<std::size_t>(v) == sink) throw Done{};
+        }
+    };
+
     Graph graph_;
+    std::vector<Edge> edges_;  // by edge index
     std::vector<std::int64_t> capacity_;
     std::vector<std::int64_t> residual_;
     std::vector<std::int64_t> cost_;
