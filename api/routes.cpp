@@ -2,6 +2,7 @@
 #include "api/auth.hpp"
 #include "api/health.hpp"
 #include "api/lists.hpp"
+#include "api/match.hpp"
 #include "api/router.hpp"
 
 namespace renewmatch::api {
@@ -10,6 +11,7 @@ void RegisterAllRoutes(Router& router) {
     RegisterHealthRoutes(router);
     RegisterAccessRoutes(router);
     RegisterListRoutes(router);
+    RegisterMatchRoutes(router);
 }
 
 }  // namespace renewmatch::api

@@ -13,6 +13,7 @@
 #include "api/app_context.hpp"
 #include "api/json.hpp"
 #include "api/lists.hpp"
+#include "api/match.hpp"
 #include "api/match_index.hpp"
 #include "api/service.hpp"
 #include "schema/database.hpp"
@@ -96,6 +97,7 @@ class MatchFixture : public ::testing::Test {
         };
         service_ = std::make_unique<Service>(app_);
         RegisterListRoutes(service_->router());
+        RegisterMatchRoutes(service_->router());
         auto auth = std::make_shared<KeyTable>();
         auth->Add("buyer", Principal{1, buyer_org_, Role::kBuyer});
         auth->Add("buyer2", Principal{2, buyer2_org_, Role::kBuyer});

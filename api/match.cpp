@@ -1,0 +1,554 @@
+#include "api/match.hpp"
+
+#include "api/auth_fields.hpp"
+#include "api/http.hpp"
+#include "api/json.hpp"
+#include "api/line_loader.hpp"
+#include "api/match_index.hpp"
+#include "api/response.hpp"
+#include "api/router.hpp"
+#include "matcher/dates.hpp"
+#include "matcher/engine.hpp"
+#include "schema/database.hpp"
+#include "schema/list_store.hpp"
+#include "schema/match_feed.hpp"
+
+#include <charconv>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace renewmatch::api {
+namespace {
+
+constexpr std::int64_t kMaxLimit = 100;
+constexpr std::int64_t kDefaultLimit = 10;
+// Candidates per demand line considered when ranking a project's suppliers.
+constexpr std::size_t kProjectPerLineK = 20;
+constexpr std::int64_t kMsPerDay = 86'400'000;
+
+using OrgNameMap = std::unordered_map<std::int64_t, std::string>;
+
+struct QueryOptions {
+    std::size_t limit = kDefaultLimit;
+    bool explain = true;
+};
+
+ApiError BadQuery(std::string field, std::string message) {
+    ApiError e = ApiError::Make(Errc::kInvalidArgument, message, "bad_query");
+    e.details.push_back({std::nullopt, std::move(field), "invalid_value", std::move(message)});
+    return e;
+}
+
+ApiResult<QueryOptions> ParseOptions(const RequestContext& ctx, bool allow_explain) {
+    QueryOptions options;
+    if (auto l = ctx.query.Get("limit")) {
+        std::int64_t limit = 0;
+        const char* end = l->data() + l->size();
+        if (l->empty() || std::from_chars(l->data(), end, limit).ptr != end || limit < 1 ||
+            limit > kMaxLimit) {
+            return BadQuery("limit", "limit must be an integer from 1 to 100");
+        }
+        options.limit = static_cast<std::size_t>(limit);
+    }
+    if (auto e = ctx.query.Get("explain")) {
+        if (!allow_explain) return BadQuery("explain", "this route has no explain parameter");
+        if (*e == "true" || *e == "1") {
+            options.explain = true;
+        } else if (*e == "false" || *e == "0") {
+            options.explain = false;
+        } else {
+            return BadQuery("explain", "explain must be true or false");
+        }
+    }
+    return options;
+}
+
+std::optional<std::int64_t> PositiveId(std::string_view text) {
+    std::int64_t id = 0;
+    const char* end = text.data() + text.size();
+    if (text.empty() || std::from_chars(text.data(), end, id).ptr != end || id <= 0) {
+        return std::nullopt;
+    }
+    return id;
+}
+
+// The index, or 503 while it loads (or when the composition root wired none).
+ApiResult<const MatchIndex*> ReadyIndex(const RequestContext& ctx) {
+    if (ctx.app.match_index == nullptr) {
+        return ApiError::Make(Errc::kUnavailable, "matching is not configured on this server",
+                              "index_unavailable");
+    }
+    if (!ctx.app.match_index->ready()) {
+        ApiError e = ApiError::Make(Errc::kUnavailable, "the match index is loading; retry shortly",
+                                    "index_loading");
+        e.headers.emplace_back("Retry-After", "1");
+        return e;
+    }
+    return ctx.app.match_index;
+}
+
+matcher::Day Today(const RequestContext& ctx) {
+    const std::int64_t ms = ctx.now_ms;
+    const std::int64_t days = ms >= 0 ? ms / kMsPerDay : -((-ms + kMsPerDay - 1) / kMsPerDay);
+    return static_cast<matcher::Day>(days);
+}
+
+bool SeesEverything(const Principal& principal) {
+    return principal.role == Role::kAdmin || principal.role == Role::kJob;
+}
+
+ApiError NotOwner(std::string_view what) {
+    return ApiError::Make(Errc::kForbidden,
+                          "only the publishing organisation may see " + std::string(what),
+                          "forbidden");
+}
+
+// A line that is not in the index: 404 when it does not exist, 403 when it belongs to another
+// organisation, 404 `line_withdrawn` for the caller's own withdrawn line.
+ApiError NotInIndex(RequestContext& ctx, std::string_view entity, std::int64_t id) {
+    const std::string kind(entity);
+    if (ctx.app.db != nullptr) {
+        auto found = ctx.app.db->Read(
+            [&](schema::Connection& c) { return schema::FindLine(c, entity, id); });
+        if (!found) return ToApiError(found.error());
+        if (*found) {
+            if (!SeesEverything(*ctx.principal) && (*found)->org_id != ctx.principal->org_id) {
+                return NotOwner("matches for this " + kind + " line");
+            }
+            if ((*found)->status == "withdrawn") {
+                return ApiError::Make(Errc::kNotFound,
+                                      kind + " line " + std::to_string(id) +
+                                          " is withdrawn: withdrawn lines are not matched",
+                                      "line_withdrawn");
+            }
+            // Committed but not yet in the index (a catch-up failed): say so rather than 404.
+            return ApiError::Make(Errc::kUnavailable,
+                                  "the match index has not caught up with this line yet",
+                                  "index_behind");
+        }
+    }
+    return ApiError::Make(Errc::kNotFound, "no such " + kind + " line");
+}
+
+ApiResult<OrgNameMap> OrgNamesFor(RequestContext& ctx, const std::vector<std::int64_t>& ids) {
+    if (ctx.app.db == nullptr || ids.empty()) return OrgNameMap{};
+    auto names = ctx.app.db->Read([&](schema::Connection& c) { return schema::OrgNames(c, ids); });
+    if (!names) return ToApiError(names.error());
+    return std::move(*names);
+}
+
+void WriteOrg(JsonWriter& w, std::string_view key, std::int64_t id, const OrgNameMap& names) {
+    w.Key(key).StartObject().Field("id", id);
+    if (auto it = names.find(id); it != names.end()) w.Field("name", it->second);
+    w.EndObject();
+}
+
+void WriteDate(JsonWriter& w, std::string_view key, const std::optional<matcher::Day>& day) {
+    if (day) w.Field(key, matcher::FormatIsoDay(*day));
+}
+
+void WriteClassification(JsonWriter& w, const matcher::Classification& c) {
+    w.Key("classification").StartObject().Field("scheme", c.scheme).Field("id", c.id).EndObject();
+}
+
+// The key fields of a supply line (supply lines have no confidential fields).
+void WriteSupplyLine(JsonWriter& w, const matcher::SupplyLine& s) {
+    w.StartObject().Field("id", s.id).Field("sku", s.sku).Field("title", s.title);
+    if (!s.brand.empty()) w.Field("brand", s.brand);
+    if (!s.model.empty()) w.Field("model", s.model);
+    WriteClassification(w, s.classification);
+    if (s.price_amount) {
+        w.Key("price").StartObject().Field("amount", *s.price_amount);
+        w.Field("currency", s.price_currency);
+        WriteDate(w, "validUntil", s.price_valid_until);
+        w.EndObject();
+    }
+    if (s.min_order_qty > 0) w.Field("minOrderQty", s.min_order_qty);
+    if (s.capacity_per_month) w.Field("capacityPerMonth", *s.capacity_per_month);
+    if (s.lead_time_days) w.Field("leadTimeDays", static_cast<std::int64_t>(*s.lead_time_days));
+    if (s.energy_efficiency_grade) {
+        w.Field("energyEfficiencyGrade", static_cast<std::int64_t>(*s.energy_efficiency_grade));
+    }
+    if (s.localization_rate) w.Field("localizationRate", *s.localization_rate);
+    if (!s.vendor_region.empty()) w.Field("vendorRegion", s.vendor_region);
+    w.Field("status", s.status).Field("revision", static_cast<std::int64_t>(s.revision));
+    w.EndObject();
+}
+
+// The key fields of a demand line; the budget through the visibility rules for `viewer`.
+void WriteDemandLine(JsonWriter& w, const matcher::DemandLine& d, const Viewer& viewer) {
+    w.StartObject();
+    if (d.id != 0) w.Field("id", d.id);
+    w.Field("ref", d.ref).Field("title", d.title);
+    WriteClassification(w, d.classification);
+    w.Field("quantity", d.quantity).Field("unit", d.quantity_unit);
+    RecordWriter record(w, viewer, d.buyer_id);
+    WriteBudget(record, d.budget_amount, d.budget_currency, d.budget_visibility);
+    w.Field("deliveryRegion", d.delivery_region);
+    WriteDate(w, "deliveryDate", d.need_by);
+    WriteDate(w, "responseDeadline", d.response_deadline);
+    w.Field("status", d.status);
+    if (d.id != 0) w.Field("revision", static_cast<std::int64_t>(d.revision));
+    w.EndObject();
+}
+
+void WriteRejected(JsonWriter& w,
+                   const std::array<std::uint64_t, matcher::kFilterCount>& counts,
+                   bool only_nonzero) {
+    w.StartObject();
+    for (std::size_t f = 0; f < matcher::kFilterCount; ++f) {
+        if (only_nonzero && counts[f] == 0) continue;
+        w.Field(matcher::FilterName(static_cast<matcher::Filter>(f)), counts[f]);
+    }
+    w.EndObject();
+}
+
+struct Counts {
+    std::uint64_t generated = 0;
+    std::uint64_t examined = 0;
+    std::array<std::uint64_t, matcher::kFilterCount> rejected{};
+
+    void Add(const matcher::MatchResult& r) {
+        generated += r.generated;
+        examined += r.examined;
+        for (std::size_t f = 0; f < matcher::kFilterCount; ++f) rejected[f] += r.rejected[f];
+    }
+};
+
+void WriteCounts(JsonWriter& w, const Counts& counts, std::size_t returned) {
+    w.Key("counts").StartObject();
+    w.Field("generated", counts.generated).Field("examined", counts.examined);
+    w.Field("returned", static_cast<std::uint64_t>(returned));
+    w.Key("rejected");
+    WriteRejected(w, counts.rejected, false);
+    w.EndObject();
+}
+
+// Why nothing came back: the index side is empty, nothing was relevant, or filters ate it all.
+void WriteReason(JsonWriter& w, const Counts& counts, std::size_t searched, std::string_view what) {
+    std::string code;
+    std::string message;
+    if (searched == 0) {
+        code = "no_lines";
+        message = "there are no " + std::string(what) + " in the index to match against";
+    } else if (counts.generated == 0) {
+        code = "no_relevant_lines";
+        message = "no " + std::string(what) +
+                  " shares a text term or a compatible classification with this line";
+    } else {
+        code = "all_filtered";
+        std::size_t top = 0;
+        for (std::size_t f = 1; f < matcher::kFilterCount; ++f) {
+            if (counts.rejected[f] > counts.rejected[top]) top = f;
+        }
+        message = "all " + std::to_string(counts.generated) + " relevant " + std::string(what) +
+                  " failed a hard filter (most often: " +
+                  std::string(matcher::FilterName(static_cast<matcher::Filter>(top))) + ")";
+    }
+    w.Key("reason").StartObject().Field("code", code).Field("message", message);
+    w.Key("eliminated");
+    WriteRejected(w, counts.rejected, true);
+    w.EndObject();
+}
+
+void WriteExplanation(JsonWriter& w, const matcher::Candidate& c) {
+    w.Key("explanation").StartObject().Key("features").StartArray();
+    for (const auto& f : c.features) {
+        w.StartObject().Field("name", matcher::FeatureName(f.feature));
+        w.Field("value", f.value).Field("weight", f.weight);
+        w.Field("contribution", f.contribution).EndObject();
+    }
+    w.EndArray().Key("filtersPassed").StartArray();
+    for (const auto filter : c.filters_passed) w.String(matcher::FilterName(filter));
+    w.EndArray().EndObject();
+}
+
+void WriteHeader(JsonWriter& w,
+                 const matcher::MatchConfig& config,
+                 std::int64_t change_seq,
+                 matcher::Day today) {
+    w.Field("configVersion", config.version).Field("changeSeq", change_seq);
+    w.Field("today", matcher::FormatIsoDay(today));
+}
+
+// demand -> supply candidates, shared by GET /v1/demands/{id}/candidates and POST /v1/match.
+Reply DemandCandidates(RequestContext& ctx,
+                       const MatchIndex& index,
+                       const MatchIndex::View& view,
+                       const matcher::DemandLine& demand,
+                       const QueryOptions& options) {
+    const matcher::MatchConfig config;
+    const matcher::Day today = Today(ctx);
+    const auto result =
+        matcher::MatchDemand(*view.supply, demand, options.limit, config, index.Context(today));
+    std::vector<std::int64_t> orgs;
+    std::vector<const matcher::SupplyLine*> lines;
+    for (const auto& c : result.candidates) {
+        const matcher::SupplyLine* line = view.supply->Find(c.id);
+        lines.push_back(line);
+        if (line != nullptr) orgs.push_back(line->vendor_id);
+    }
+    auto names = OrgNamesFor(ctx, orgs);
+    if (!names) return names.error();
+    Counts counts;
+    counts.Add(result);
+
+    JsonWriter w;
+    w.StartObject();
+    w.Key("demand");
+    WriteDemandLine(w, demand, Viewer::From(ctx.principal));
+    WriteHeader(w, config, view.change_seq, today);
+    WriteCounts(w, counts, result.candidates.size());
+    w.Key("candidates").StartArray();
+    for (std::size_t i = 0; i < result.candidates.size(); ++i) {
+        const auto& c = result.candidates[i];
+        if (lines[i] == nullptr) continue;  // cannot happen: candidates come from this snapshot
+        w.StartObject().Field("rank", static_cast<std::uint64_t>(i + 1)).Field("score", c.score);
+        WriteOrg(w, "supplier", lines[i]->vendor_id, *names);
+        w.Key("line");
+        WriteSupplyLine(w, *lines[i]);
+        if (options.explain) WriteExplanation(w, c);
+        w.EndObject();
+    }
+    w.EndArray();
+    if (result.candidates.empty())
+        WriteReason(w, counts, view.supply->live_count(), "supply lines");
+    w.EndObject();
+    return JsonResponse(http::status::ok, w.Take());
+}
+
+// GET /v1/demands/{id}/candidates
+Reply GetDemandCandidates(RequestContext& ctx) {
+    auto index = ReadyIndex(ctx);
+    if (!index) return index.error();
+    auto options = ParseOptions(ctx, true);
+    if (!options) return options.error();
+    const auto id = PositiveId(ctx.Param("id"));
+    if (!id) return ApiError::Make(Errc::kNotFound, "no such demand line");
+    const MatchIndex::View view = (*index)->Current();
+    const matcher::DemandLine* demand = view.demands->Find(*id);
+    if (demand == nullptr) return NotInIndex(ctx, "demand", *id);
+    if (!SeesEverything(*ctx.principal) && demand->buyer_id != ctx.principal->org_id) {
+        return NotOwner("candidates for this demand line");
+    }
+    return DemandCandidates(ctx, **index, view, *demand, *options);
+}
+
+// POST /v1/match
+Reply PostMatch(RequestContext& ctx) {
+    auto index = ReadyIndex(ctx);
+    if (!index) return index.error();
+    auto options = ParseOptions(ctx, true);
+    if (!options) return options.error();
+    const UnitChecker* units = ctx.app.units != nullptr ? ctx.app.units : &(*index)->unit_checker();
+    const DecodeContext decode = PublishDecodeContext(ctx.app.reference_data, units);
+    auto demand = DecodeSingleDemand(ctx.request.body(), decode);
+    if (!demand) return demand.error();
+    demand->id = 0;  // not stored
+    demand->buyer_id = ctx.principal->org_id;
+    demand->date_modified = Today(ctx);
+    const MatchIndex::View view = (*index)->Current();
+    return DemandCandidates(ctx, **index, view, *demand, *options);
+}
+
+// GET /v1/supply/{id}/opportunities
+Reply GetSupplyOpportunities(RequestContext& ctx) {
+    auto index = ReadyIndex(ctx);
+    if (!index) return index.error();
+    auto options = ParseOptions(ctx, true);
+    if (!options) return options.error();
+    const auto id = PositiveId(ctx.Param("id"));
+    if (!id) return ApiError::Make(Errc::kNotFound, "no such supply line");
+    const MatchIndex::View view = (*index)->Current();
+    const matcher::SupplyLine* supply = view.supply->Find(*id);
+    if (supply == nullptr) return NotInIndex(ctx, "supply", *id);
+    if (!SeesEverything(*ctx.principal) && supply->vendor_id != ctx.principal->org_id) {
+        return NotOwner("opportunities for this supply line");
+    }
+    const matcher::MatchConfig config;
+    const matcher::Day today = Today(ctx);
+    const auto result = matcher::MatchSupply(*view.demands, *supply, options->limit, config,
+                                             (*index)->Context(today));
+    std::vector<std::int64_t> orgs;
+    std::vector<const matcher::DemandLine*> lines;
+    for (const auto& c : result.candidates) {
+        const matcher::DemandLine* line = view.demands->Find(c.id);
+        lines.push_back(line);
+        if (line != nullptr) orgs.push_back(line->buyer_id);
+    }
+    auto names = OrgNamesFor(ctx, orgs);
+    if (!names) return names.error();
+    Counts counts;
+    counts.Add(result);
+    // Demand lines of other organisations go through the budget encoder; the explanation has
+    // feature values and contributions only, never an amount.
+    const Viewer viewer = Viewer::From(ctx.principal);
+    JsonWriter w;
+    w.StartObject();
+    w.Key("supply");
+    WriteSupplyLine(w, *supply);
+    WriteHeader(w, config, view.change_seq, today);
+    WriteCounts(w, counts, result.candidates.size());
+    w.Key("opportunities").StartArray();
+    for (std::size_t i = 0; i < result.candidates.size(); ++i) {
+        const auto& c = result.candidates[i];
+        if (lines[i] == nullptr) continue;  // cannot happen: candidates come from this snapshot
+        w.StartObject().Field("rank", static_cast<std::uint64_t>(i + 1)).Field("score", c.score);
+        WriteOrg(w, "buyer", lines[i]->buyer_id, *names);
+        w.Key("line");
+        WriteDemandLine(w, *lines[i], viewer);
+        if (options->explain) WriteExplanation(w, c);
+        w.EndObject();
+    }
+    w.EndArray();
+    if (result.candidates.empty()) {
+        WriteReason(w, counts, view.demands->live_count(), "demand lines");
+    }
+    w.EndObject();
+    return JsonResponse(http::status::ok, w.Take());
+}
+
+// GET /v1/projects/{id}/candidates
+Reply GetProjectCandidates(RequestContext& ctx) {
+    auto index = ReadyIndex(ctx);
+    if (!index) return index.error();
+    auto options = ParseOptions(ctx, false);
+    if (!options) return options.error();
+    const auto id = PositiveId(ctx.Param("id"));
+    if (!id) return ApiError::Make(Errc::kNotFound, "no such project");
+    if (ctx.app.db == nullptr) return ApiError::Make(Errc::kUnavailable, "no database");
+    struct Project {
+        schema::LineRow row;
+        std::vector<schema::LineRow> demands;
+    };
+    auto found = ctx.app.db->Read([&](schema::Connection& c) -> Result<std::optional<Project>> {
+        auto row = schema::FindLine(c, "project", *id);
+        if (!row) return row.error();
+        if (!*row) return std::optional<Project>();
+        auto demands = schema::ListProjectDemands(c, *id);
+        if (!demands) return demands.error();
+        return std::optional<Project>(Project{std::move(**row), std::move(*demands)});
+    });
+    if (!found) return ToApiError(found.error());
+    if (!*found) return ApiError::Make(Errc::kNotFound, "no such project");
+    const Project& project = **found;
+    if (!SeesEverything(*ctx.principal) && project.row.org_id != ctx.principal->org_id) {
+        return NotOwner("candidates for this project");
+    }
+    if (project.row.status == "withdrawn") {
+        return ApiError::Make(
+            Errc::kNotFound,
+            "project " + std::to_string(*id) + " is withdrawn: withdrawn projects are not matched",
+            "line_withdrawn");
+    }
+
+    // The project's open demand lines as the index has them (the view's, not the rows': one
+    // consistent snapshot for lines and candidates).
+    const MatchIndex::View view = (*index)->Current();
+    std::vector<matcher::DemandLine> lines;
+    std::vector<std::pair<std::int64_t, std::string>> skipped;  // (id, why)
+    for (const auto& row : project.demands) {
+        const matcher::DemandLine* line = view.demands->Find(row.id);
+        if (line == nullptr) {
+            skipped.emplace_back(row.id, "withdrawn");
+        } else if (line->status != "open") {
+            skipped.emplace_back(row.id, line->status);
+        } else {
+            lines.push_back(*line);
+        }
+    }
+    const matcher::MatchConfig config;
+    const matcher::Day today = Today(ctx);
+    const auto context = (*index)->Context(today);
+    const auto match = matcher::MatchProject(*view.supply, lines, options->limit, kProjectPerLineK,
+                                             config, context);
+    // Per-filter counts over the project's lines (the same per-line search MatchProject makes).
+    Counts counts;
+    for (const auto& line : lines) {
+        counts.Add(matcher::MatchDemand(*view.supply, line, kProjectPerLineK, config, context));
+    }
+    std::vector<std::int64_t> orgs;
+    for (const auto& v : match.vendors) orgs.push_back(v.vendor_id);
+    auto names = OrgNamesFor(ctx, orgs);
+    if (!names) return names.error();
+    std::unordered_map<std::int64_t, const matcher::DemandLine*> by_id;
+    for (const auto& line : lines) by_id.emplace(line.id, &line);
+
+    JsonWriter w;
+    w.StartObject();
+    w.Key("project").StartObject().Field("id", project.row.id).Field("ref", project.row.ref);
+    if (auto body = ParseDocument(project.row.body); body && body->IsObject()) {
+        if (auto name = body->FindMember("name");
+            name != body->MemberEnd() && name->value.IsString()) {
+            w.Field("name",
+                    std::string_view(name->value.GetString(), name->value.GetStringLength()));
+        }
+    }
+    w.Field("status", project.row.status).EndObject();
+    WriteHeader(w, config, view.change_seq, today);
+    w.Field("demandLines", static_cast<std::uint64_t>(lines.size()));
+    WriteCounts(w, counts, match.vendors.size());
+    w.Key("suppliers").StartArray();
+    for (std::size_t i = 0; i < match.vendors.size(); ++i) {
+        const auto& v = match.vendors[i];
+        w.StartObject().Field("rank", static_cast<std::uint64_t>(i + 1));
+        WriteOrg(w, "supplier", v.vendor_id, *names);
+        w.Field("linesCovered", static_cast<std::uint64_t>(v.lines_covered));
+        w.Field("totalScore", v.total_score).Field("meanScore", v.mean_score);
+        w.Key("lines").StartArray();
+        for (const auto& l : v.lines) {
+            w.StartObject().Field("demandId", l.demand_id);
+            if (auto it = by_id.find(l.demand_id); it != by_id.end()) {
+                w.Field("demandRef", it->second->ref);
+            }
+            w.Field("supplyId", l.supply_id);
+            if (const auto* s = view.supply->Find(l.supply_id)) {
+                w.Field("sku", s->sku).Field("title", s->title);
+            }
+            w.Field("score", l.score).EndObject();
+        }
+        w.EndArray().EndObject();
+    }
+    w.EndArray();
+    w.Key("uncovered").StartArray();
+    for (const auto id_uncovered : match.uncovered) {
+        w.StartObject().Field("id", id_uncovered);
+        if (auto it = by_id.find(id_uncovered); it != by_id.end()) w.Field("ref", it->second->ref);
+        w.EndObject();
+    }
+    w.EndArray();
+    w.Key("notMatched").StartArray();
+    for (const auto& [line_id, why] : skipped) {
+        w.StartObject().Field("id", line_id).Field("status", why).EndObject();
+    }
+    w.EndArray();
+    if (match.vendors.empty()) {
+        if (lines.empty()) {
+            w.Key("reason").StartObject().Field("code", "no_open_lines");
+            w.Field("message", "the project has no open demand lines to match");
+            w.Key("eliminated").StartObject().EndObject().EndObject();
+        } else {
+            WriteReason(w, counts, view.supply->live_count(), "supply lines");
+        }
+    }
+    w.EndObject();
+    return JsonResponse(http::status::ok, w.Take());
+}
+
+}  // namespace
+
+void RegisterMatchRoutes(Router& router) {
+    router.Add(http::verb::get, "/v1/demands/{id}/candidates", GetDemandCandidates,
+               RouteOptions::Authenticated("demands.candidates", {Role::kBuyer, Role::kJob}));
+    router.Add(http::verb::get, "/v1/supply/{id}/opportunities", GetSupplyOpportunities,
+               RouteOptions::Authenticated("supply.opportunities", {Role::kSupplier, Role::kJob}));
+    router.Add(http::verb::get, "/v1/projects/{id}/candidates", GetProjectCandidates,
+               RouteOptions::Authenticated("projects.candidates", {Role::kBuyer, Role::kJob}));
+    router.Add(http::verb::post, "/v1/match", PostMatch,
+               RouteOptions::Authenticated("match.preview", {Role::kBuyer, Role::kJob}, 64 * 1024));
+}
+
+}  // namespace renewmatch::api

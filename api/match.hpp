@@ -1,0 +1,36 @@
+// The match routes (issue 6): ranked candidates and opportunities from the live match index.
+//
+//   GET  /v1/demands/{id}/candidates?limit=&explain=    supply lines for a demand line
+//   GET  /v1/supply/{id}/opportunities?limit=&explain=  open demand lines for a supply line
+//   GET  /v1/projects/{id}/candidates?limit=            suppliers ranked by how many of the
+//                                                       project's demand lines they can serve
+//   POST /v1/match?limit=&explain=                      candidates for a demand line given in the
+//                                                       body (a list line's JSON shape), decoded
+//                                                       and validated like a published line and
+//                                                       never stored: a preview
+//
+// Every answer carries the matcher's config version, the index's change-feed position
+// (`changeSeq`), the counts generated / examined / rejected per filter, and, when there are no
+// candidates, a `reason` naming why with the lines eliminated per filter. Each candidate has its
+// rank, score, the line's key fields and the other party's organisation {id, name}; with
+// explain (the default) every feature's name, value, weight and contribution and the filters
+// passed. `limit` is 1..100 (default 10; projects: suppliers, default 10).
+//
+// Who sees what: candidates and previews are for buyers (their own demand lines only), supply
+// opportunities for suppliers (their own supply lines only); administrators and `job` keys see
+// everything. Another organisation's line is 403 (lines themselves are public, so 404 would
+// only pretend); a role outside the route's is 403. Demand lines shown to a supplier go through
+// the budget encoder (api/auth_fields.hpp): hidden budgets are absent, range budgets a band, and
+// the price feature's explanation carries its value and contribution but never the budget.
+// Before the index has finished loading every route is 503 `index_loading` (Retry-After: 1).
+//
+// Thread-safety: handlers are stateless; they read one MatchIndex::View per request.
+#pragma once
+
+namespace renewmatch::api {
+
+class Router;
+
+void RegisterMatchRoutes(Router& router);
+
+}  // namespace renewmatch::api
