@@ -46,12 +46,16 @@
 // best candidate is uncongested takes it whole (to a fixpoint), and uncongested lines do not
 // connect demands. The rest is split into connected components (union-find over demand /
 // congested-supply edges); each component is solved by successive shortest paths with Johnson
-// potentials, each path found by boost::dijkstra_shortest_paths on the residual graph
-// (boost::filtered_graph). Per component: O(A * (E + V) log V) for A augmenting paths (A is at
-// most the number of units, and in practice close to the number of demands plus saturated
-// supplies), E = candidate edges, V = demands + supplies. The loop is written here rather than
-// calling boost::successive_shortest_path_nonnegative_weights because that function adds the
-// "infinite" distance of unreachable vertices to their potentials, a signed overflow.
+// potentials, each path found by boost::dijkstra_shortest_paths_no_init on the residual graph
+// (boost::filtered_graph), multi-source: open demands stay at distance 0 and are not expanded
+// (each line starts at its cheapest edge from an open demand, from a per-line list sorted by
+// cost), and the search stops when the sink is settled. Per component: O(A * (E' + V) log V)
+// for A augmenting paths (A is at most the number of units, in practice about the number of
+// demands plus saturated lines), E' = edges of lines and already-full demands, V = vertices.
+// The loop is written here rather than calling
+// boost::successive_shortest_path_nonnegative_weights because that function adds the
+// "infinite" distance of unreachable vertices to their potentials, a signed overflow, and
+// always searches the whole graph from the source.
 //
 // Errors. Invalid input (non-finite or non-positive quantities, negative capacities, duplicate
 // ids, non-finite scores, options out of range) returns an AllocationError naming the field;
