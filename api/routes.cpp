@@ -3,6 +3,7 @@
 #include "api/health.hpp"
 #include "api/lists.hpp"
 #include "api/match.hpp"
+#include "api/match_runs.hpp"
 #include "api/router.hpp"
 
 namespace renewmatch::api {
@@ -12,6 +13,7 @@ void RegisterAllRoutes(Router& router) {
     RegisterAccessRoutes(router);
     RegisterListRoutes(router);
     RegisterMatchRoutes(router);
+    RegisterMatchRunRoutes(router);
 }
 
 }  // namespace renewmatch::api

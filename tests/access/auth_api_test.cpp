@@ -8,6 +8,7 @@
 #include "api/keys_cli.hpp"
 #include "api/keys_secret.hpp"
 #include "api/lists.hpp"
+#include "api/match_runs.hpp"
 #include "api/service.hpp"
 #include "schema/database.hpp"
 #include "tests/access/auth_matrix.hpp"
@@ -57,6 +58,7 @@ class AccessApiTest : public ::testing::Test {
         RegisterHealthRoutes(service_->router());
         RegisterAccessRoutes(service_->router());
         RegisterListRoutes(service_->router());  // the list rows of the matrix
+        RegisterMatchRunRoutes(service_->router());  // the match-run rows (issue 7)
         limiter_ = std::make_shared<TokenBucketLimiter>(limits);
         InstallAccessControl(*service_, *db_, limiter_);
     }
