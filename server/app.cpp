@@ -1,6 +1,8 @@
 #include "server/app.hpp"
 
+#include "api/match_index.hpp"
 #include "api/response.hpp"
+#include "schema/database.hpp"
 #include "server/log.hpp"
 
 #include <charconv>
@@ -83,6 +85,49 @@ void RegisterTestRoutes(api::Router& router) {
                                      "application/octet-stream");
         },
         echo);
+}
+
+void WireMatchIndex(api::AppContext& app, api::MatchIndex& index, schema::Database& db) {
+    app.readiness.Require("match_index");
+    app.match_index = &index;
+    app.units = &index.unit_checker();
+    app.on_lines_changed = [&index, &db] {
+        auto caught_up = index.CatchUp(db);
+        if (!caught_up) {
+            LogEvent("error", "match index catch-up failed",
+                     {{"error", caught_up.error().message()},
+                      {"changeSeq", std::to_string(index.Current().change_seq)}});
+        }
+    };
+}
+
+std::thread StartMatchIndexLoad(api::AppContext& app,
+                                api::MatchIndex& index,
+                                schema::Database& db) {
+    return std::thread([&app, &index, &db] {
+        LogEvent("info", "match index loading");
+        auto loaded = index.Load(db);
+        if (!loaded) {
+            LogEvent("error", "match index load failed; /readyz stays 503",
+                     {{"error", loaded.error().message()}});
+            return;
+        }
+        app.readiness.Set("match_index", true);
+        const auto stats = index.last_load();
+        const auto ms = [](double v) { return std::to_string(static_cast<long long>(v + 0.5)); };
+        LogEvent("info", "match index ready",
+                 {{"supplyLines", std::to_string(stats.supply_lines)},
+                  {"demandLines", std::to_string(stats.demand_lines)},
+                  {"skippedLines", std::to_string(stats.skipped)},
+                  {"changeSeq", std::to_string(stats.change_seq)},
+                  {"readMs", ms(stats.read_ms)},
+                  {"buildMs", ms(stats.build_ms)},
+                  {"totalMs", ms(stats.total_ms)}});
+        if (stats.skipped > 0) {
+            LogEvent("warn", "stored lines left out of the match index",
+                     {{"count", std::to_string(stats.skipped)}, {"first", index.last_problem()}});
+        }
+    });
 }
 
 }  // namespace renewmatch::server

@@ -13,6 +13,14 @@
 #include "server/request_handler.hpp"
 
 #include <string>
+#include <thread>
+
+namespace renewmatch::api {
+class MatchIndex;
+}  // namespace renewmatch::api
+namespace renewmatch::schema {
+class Database;
+}  // namespace renewmatch::schema
 
 namespace renewmatch::server {
 
@@ -39,5 +47,16 @@ void RegisterMetricsRoute(api::Router& router, Metrics& metrics);
 //                          on the work pool and answers 200; lets tests hold a request in flight.
 //   POST /_test/echo       answers 200 with the request body; body limit 64 KiB.
 void RegisterTestRoutes(api::Router& router);
+
+// The live match index (issue 6). WireMatchIndex registers the readiness condition "match_index"
+// (not ready: /readyz is 503 until the first load completes), points app.match_index at `index`,
+// hands the list decoder the index's unit checker (one UDUNITS instance per process), and sets
+// app.on_lines_changed to CatchUp (a failure is logged; the next change retries from the same
+// feed position). StartMatchIndexLoad runs MatchIndex::Load on a thread of its own (never an I/O
+// thread), then marks "match_index" ready and logs "match index ready" with the line counts and
+// milliseconds, or logs the failure and leaves /readyz at 503. Join the thread before `index`,
+// `db` or `app` go away.
+void WireMatchIndex(api::AppContext& app, api::MatchIndex& index, schema::Database& db);
+std::thread StartMatchIndexLoad(api::AppContext& app, api::MatchIndex& index, schema::Database& db);
 
 }  // namespace renewmatch::server

@@ -6,6 +6,7 @@
 // or the drain deadline passed; 2 on a configuration error (message names the setting).
 #include "api/app_context.hpp"
 #include "api/auth.hpp"
+#include "api/match_index.hpp"
 #include "api/router.hpp"
 #include "api/service.hpp"
 #include "schema/database.hpp"
@@ -21,6 +22,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace rs = renewmatch::server;
@@ -73,6 +75,16 @@ int main(int argc, char** argv) {
 
     renewmatch::api::AppContext app;
     app.db = db->get();
+
+    // The live match index (issue 6): loaded on its own thread once the server is listening;
+    // /readyz is 503 ("match_index") until then, and every line write catches it up.
+    std::string index_error;
+    auto match_index = renewmatch::api::MatchIndex::Create({}, &index_error);
+    if (!match_index) {
+        std::cerr << "renewmatchd: cannot start the match index: " << index_error << "\n";
+        return 1;
+    }
+    rs::WireMatchIndex(app, **match_index, **db);
     renewmatch::api::Service service(app);
     rs::Metrics metrics;
     renewmatch::api::RegisterAllRoutes(service.router());
@@ -102,6 +114,7 @@ int main(int argc, char** argv) {
         std::cerr << "renewmatchd: " << server.error().message << "\n";
         return 2;
     }
+    std::thread index_loader = rs::StartMatchIndexLoad(app, **match_index, **db);
     const int rc = (*server)->Run();
     if (rc != 0) {
         // The drain deadline passed with work still running: leave without waiting for it. The
@@ -109,5 +122,6 @@ int main(int argc, char** argv) {
         std::fflush(stdout);
         std::_Exit(rc);
     }
+    index_loader.join();  // a load still running at shutdown finishes first (nothing to undo)
     return 0;
 }

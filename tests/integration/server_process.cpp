@@ -102,6 +102,9 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(const std::filesystem::path&
         return nullptr;
     }
     p->port_ = static_cast<std::uint16_t>(std::stoi(m[1].str()));
+    // The live match index loads on its own thread after the listener is up (/readyz is 503
+    // until then); tests start from a ready server. A load that fails is for the test to see.
+    p->WaitForLine("match index ready", std::chrono::seconds(20));
     return p;
 }
 
