@@ -205,7 +205,7 @@ bench_publish() {
         echo >&2
         bench_die "publishing $file: HTTP $code"
     fi
-    bench_log "published $(basename "$(dirname "$file")") in ${t}s"
+    bench_log "published $(basename "$(dirname "$file")")/$(basename "$file") in ${t}s"
 }
 
 # Lines per published list when seeding (the server's default lines-per-list limit is 200,000).
