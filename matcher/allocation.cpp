@@ -168,6 +168,10 @@ class FlowNetwork {
                 bottleneck = std::min(bottleneck, residual_[index[e]]);
                 v = boost::source(e, graph_);
             }
+            // Every edge of the path is residual, so this is > 0; the guard keeps a broken
+            // invariant from looping forever (release builds).
+            assert(bottleneck > 0);
+            if (bottleneck <= 0) break;
             for (Vertex v = t; v != s;) {
                 const Edge e = predecessor[v];
                 const std::size_t i = index[e];
