@@ -292,7 +292,7 @@ class Executor {
         plan_.supply_lines = static_cast<std::int64_t>(view_.supply->live_count());
         plan_.previous_run_id =
             previous_ ? std::optional<std::int64_t>(previous_->id) : std::nullopt;
-        plan_.as_of_day = Now() / kDayMs;
+        plan_.as_of_day = env_.as_of_day ? *env_.as_of_day : Now() / kDayMs;
         if (run_.mode == "incremental") {
             if (!previous_) {
                 plan_.note = "no succeeded run of this scope to build on: every demand was scored";

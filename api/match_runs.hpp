@@ -97,6 +97,9 @@ struct RunEnvironment {
     // statistics as of its snapshot, and today's date); set this to score in the epoch (and on
     // the day) of an earlier run instead: what an incremental run of that epoch must equal.
     std::optional<std::int64_t> stats_epoch_run_id;
+    // The day a run that opens its own epoch scores as of (days since 1970-01-01); empty = the
+    // UTC day of now_ms(). Incremental runs always use their base run's day.
+    std::optional<std::int64_t> as_of_day;
     // Called after every batch and at the end (from the executing thread).
     std::function<void(const schema::RunRecord&)> on_progress;
 };

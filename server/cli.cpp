@@ -3,6 +3,7 @@
 #include "api/keys_cli.hpp"
 #include "schema/backup.hpp"
 #include "schema/database.hpp"
+#include "server/match_run_cli.hpp"
 
 #include <functional>
 #include <map>
@@ -96,15 +97,6 @@ std::function<int(const Flags&, std::ostream&, std::ostream&)> AccessCommand(std
     };
 }
 
-// Subcommands whose implementation belongs to another module that has not landed yet. They say
-// so plainly instead of pretending to work.
-std::function<int(const Flags&, std::ostream&, std::ostream&)> NotAvailable(std::string what) {
-    return [what](const Flags&, std::ostream&, std::ostream& err) {
-        err << "renewmatch: '" << what << "' is not available in this build yet\n";
-        return kFailed;
-    };
-}
-
 const std::vector<Command>& Commands() {
     static const std::vector<Command> kCommands = {
         {{"db", "migrate"},
@@ -144,13 +136,24 @@ const std::vector<Command>& Commands() {
          {"db"},
          {"id"},
          AccessCommand("keys revoke")},
-        // Matching (issue 5) provides this.
+        // Match runs (issue 7; server/match_run_cli.hpp). The flags are a stable interface
+        // (scripts/nightly, scripts/bench-runs): --db PATH --mode full|incremental [--allocate]
+        // [--scope-classification P] [--scope-region R] [--scope-org ID] [--weights NAME]
+        // [--top-k K] [--threads N] [--batch N] [--progress auto|bar|lines|none]
+        // [--stats-epoch RUN_ID] [--today YYYY-MM-DD]; exit 0 succeeded, 1 failed/cancelled/
+        // refused, 2 usage.
         {{"match-run"},
-         "--db PATH",
-         "run a full matching pass and store its results",
+         "--db PATH [--mode full|incremental] [--allocate] [--scope-classification P] "
+         "[--scope-region R] [--scope-org ID] [--weights default|price|local] [--top-k K] "
+         "[--threads N] [--batch N] [--progress auto|bar|lines|none] [--stats-epoch RUN_ID] "
+         "[--today YYYY-MM-DD]",
+         "score every open demand (of a scope) and store the ranked results as a match run",
          {"db"},
-         {"mode"},
-         NotAvailable("match-run")},
+         {"mode", "allocate", "scope-classification", "scope-region", "scope-org", "weights",
+          "top-k", "threads", "batch", "progress", "stats-epoch", "today"},
+         [](const Flags& flags, std::ostream& out, std::ostream& err) {
+             return RunMatchRunCommand(flags.values, out, err);
+         }},
     };
     return kCommands;
 }
@@ -225,6 +228,9 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
         if (auto eq = name.find('='); eq != std::string::npos) {
             value = name.substr(eq + 1);
             name.resize(eq);
+        } else if (name == "allocate" &&
+                   (i + 1 >= args.size() || args[i + 1].rfind("--", 0) == 0)) {
+            value = "true";  // a switch: `--allocate` alone means true
         } else if (i + 1 < args.size()) {
             value = args[++i];
         } else {
