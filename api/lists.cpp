@@ -231,6 +231,27 @@ const UnitChecker* DefaultUnits() {
     return catalog.get();
 }
 
+// What uploads and patches are validated against: the wired reference data and unit checker,
+// else the embedded tables and the process-wide catalog; GB/T 2260 regions and GB/T 4754
+// sectors from the embedded organisation reference. 503 when UDUNITS-2 is not available.
+ApiResult<DecodeContext> MakeDecodeContext(const AppContext& app) {
+    DecodeContext decode;
+    decode.reference =
+        app.reference_data != nullptr ? app.reference_data : ReferenceData::Embedded().get();
+    decode.units = app.units != nullptr ? app.units : DefaultUnits();
+    if (decode.units == nullptr) {
+        return ApiError::Make(Errc::kUnavailable, "the UDUNITS-2 unit database is not available");
+    }
+    std::shared_ptr<const ReferenceCodes> regions = ReferenceCodes::Embedded();
+    decode.normalize_region = [regions](std::string_view code) {
+        return regions->NormalizeRegion(code);
+    };
+    decode.sector_exists = [regions](std::string_view code) {
+        return regions->FindSector(code) != nullptr;
+    };
+    return decode;
+}
+
 bool MayPublish(Role role, ListKind kind) {
     switch (role) {
         case Role::kAdmin:
@@ -251,21 +272,14 @@ void WriteRefs(JsonWriter& w, std::string_view key, const std::vector<std::strin
     w.EndArray();
 }
 
+void WriteListRecord(JsonWriter& w, const schema::ListRecord& list);
+
 std::string PublishResponse(const schema::ListRecord& list,
                             const schema::PublishResult* result,
                             bool duplicate) {
     JsonWriter w;
-    w.StartObject().Key("list").StartObject();
-    w.Field("id", list.id).Field("kind", list.kind).Field("series", list.series);
-    w.Field("version", list.version).Field("title", list.title).Field("period", list.period);
-    w.Field("status", list.status).Field("publisherId", list.org_id);
-    w.Field("lineCount", list.line_count);
-    w.Field("publishedAt", FormatTimestampMs(list.published_at_ms));
-    w.Field("sourceFormat", list.source_format);
-    if (!list.source_encoding.empty()) w.Field("sourceEncoding", list.source_encoding);
-    w.Key("counts").StartObject().Field("added", list.added).Field("changed", list.changed);
-    w.Field("unchanged", list.unchanged).Field("withdrawn", list.withdrawn).EndObject();
-    w.EndObject();
+    w.StartObject().Key("list");
+    WriteListRecord(w, list);
     static const std::vector<std::string> kNone;
     WriteRefs(w, "added", result ? result->added : kNone);
     WriteRefs(w, "changed", result ? result->changed : kNone);
@@ -303,18 +317,9 @@ Reply PostList(RequestContext& ctx, const ListRouteOptions& options) {
     }
 
     // ---- decode and validate the whole list (no database access) ----
-    DecodeContext decode;
-    decode.reference = ctx.app.reference_data != nullptr ? ctx.app.reference_data
-                                                         : ReferenceData::Embedded().get();
-    decode.units = ctx.app.units != nullptr ? ctx.app.units : DefaultUnits();
-    if (decode.units == nullptr) {
-        return ApiError::Make(Errc::kUnavailable, "the UDUNITS-2 unit database is not available");
-    }
-    const auto regions = ReferenceCodes::Embedded();
-    decode.normalize_region = [&](std::string_view code) { return regions->NormalizeRegion(code); };
-    decode.sector_exists = [&](std::string_view code) {
-        return regions->FindSector(code) != nullptr;
-    };
+    auto context = MakeDecodeContext(ctx.app);
+    if (!context) return context.error();
+    DecodeContext& decode = *context;
     decode.limits.max_lines = options.max_lines;
 
     ApiResult<DecodedList> decoded = ApiError{};
@@ -512,7 +517,14 @@ Reply GetList(RequestContext& ctx) {
     return JsonResponse(http::status::ok, w.Take());
 }
 
+Result<void> WriteLineMembers(JsonWriter& w, const schema::LineRow& row, const Viewer& viewer);
 Result<void> WriteLineRecord(JsonWriter& w, const schema::LineRow& row, const Viewer& viewer);
+
+// The ETag of a line's revision: "<kind>-<id>-r<revision>" (quotes included).
+std::string LineETag(const schema::LineRow& row) {
+    return "\"" + row.entity + "-" + std::to_string(row.id) + "-r" + std::to_string(row.revision) +
+           "\"";
+}
 
 // GET /v1/{demands|supply|projects}/{id}: the line with its storage metadata, an ETag of its
 // revision, and confidential fields (hidden/range budgets) redacted for other organisations.
@@ -525,36 +537,17 @@ Reply GetLine(RequestContext& ctx, std::string_view entity) {
     if (!found) return ToApiError(found.error());
     if (!*found) return ApiError::Make(Errc::kNotFound, "no such line");
     const schema::LineRow& row = **found;
-    const std::string etag = "\"" + row.entity + "-" + std::to_string(row.id) + "-r" +
-                             std::to_string(row.revision) + "\"";
+    const std::string etag = LineETag(row);
     if (ctx.request[http::field::if_none_match] == etag) {
         HttpResponse not_modified{http::status::not_modified, 11};
         not_modified.set(http::field::etag, etag);
         return not_modified;
     }
-    auto body = ParseDocument(row.body);
-    if (!body || !body->IsObject()) {
+    JsonWriter w;
+    w.StartObject();
+    if (!WriteLineMembers(w, row, Viewer::From(ctx.principal))) {
         return ApiError::Make(Errc::kInternal, "stored line is not a JSON object");
     }
-    JsonWriter w;
-    w.StartObject().Field("id", row.id).Field("kind", row.entity);
-    w.Field("publisherId", row.org_id).Field("series", row.series).Field("listId", row.list_id);
-    w.Field("status", row.status).Field("revision", row.revision);
-    w.Field("updatedAt", FormatTimestampMs(row.updated_at_ms));
-    w.Key("line").StartObject();
-    RecordWriter record(w, Viewer::From(ctx.principal), row.org_id);
-    for (const auto& member : body->GetObject()) {
-        const std::string_view key(member.name.GetString(), member.name.GetStringLength());
-        if (key == "budget") {
-            WriteBudget(record, row.budget_amount, row.budget_currency,
-                        ParseVisibility(row.budget_visibility));
-        } else if (key == "status") {
-            w.Field("status", row.status);  // the stored status ('withdrawn' included)
-        } else {
-            w.Key(key).Value(member.value);
-        }
-    }
-    w.EndObject();
     if (row.entity == "project") {
         // The linked demand lines, budgets redacted by the same encoder as their own GET.
         auto demands = ctx.app.db->Read(
@@ -595,8 +588,7 @@ Reply DeleteLine(RequestContext& ctx, std::string_view entity) {
         }
         std::optional<std::int64_t> expected;
         if (!if_match.empty()) {
-            const std::string etag = "\"" + row.entity + "-" + std::to_string(row.id) + "-r" +
-                                     std::to_string(row.revision) + "\"";
+            const std::string etag = LineETag(row);
             if (if_match != etag && if_match != "*") {
                 refusal = ApiError::Make(Errc::kPreconditionFailed,
                                          "the line has changed since that ETag (now " + etag + ")",
@@ -624,8 +616,7 @@ Reply DeleteLine(RequestContext& ctx, std::string_view entity) {
     w.StartObject().Field("id", done->id).Field("kind", done->entity);
     w.Field("status", done->status).Field("revision", done->revision).EndObject();
     HttpResponse response = JsonResponse(http::status::ok, w.Take());
-    response.set(http::field::etag, "\"" + done->entity + "-" + std::to_string(done->id) + "-r" +
-                                        std::to_string(done->revision) + "\"");
+    response.set(http::field::etag, LineETag(*done));
     return response;
 }
 
@@ -654,11 +645,6 @@ void ApplyMergePatch(JsonValue& target,
         JsonValue name(member.name, allocator);
         target.AddMember(name, value, allocator);
     }
-}
-
-std::string LineETag(const schema::LineRow& row) {
-    return "\"" + row.entity + "-" + std::to_string(row.id) + "-r" + std::to_string(row.revision) +
-           "\"";
 }
 
 // PATCH /v1/{demands|supply|projects}/{id}: a JSON Merge Patch (RFC 7396) applied to the line's
@@ -692,18 +678,9 @@ Reply PatchLine(RequestContext& ctx, std::string_view entity) {
     const auto kind = ParseListKind(entity);
     if (!kind) return ApiError::Make(Errc::kInternal, "unknown line kind");
 
-    DecodeContext decode;
-    decode.reference = ctx.app.reference_data != nullptr ? ctx.app.reference_data
-                                                         : ReferenceData::Embedded().get();
-    decode.units = ctx.app.units != nullptr ? ctx.app.units : DefaultUnits();
-    if (decode.units == nullptr) {
-        return ApiError::Make(Errc::kUnavailable, "the UDUNITS-2 unit database is not available");
-    }
-    const auto regions = ReferenceCodes::Embedded();
-    decode.normalize_region = [&](std::string_view code) { return regions->NormalizeRegion(code); };
-    decode.sector_exists = [&](std::string_view code) {
-        return regions->FindSector(code) != nullptr;
-    };
+    auto context = MakeDecodeContext(ctx.app);
+    if (!context) return context.error();
+    const DecodeContext& decode = *context;
 
     const std::string if_match(ctx.request[http::field::if_match]);
     std::optional<ApiError> refusal;
@@ -951,10 +928,12 @@ ApiResult<std::int64_t> PageLimit(const RequestContext& ctx) {
 }
 
 // Writes one line as GET /v1/{kind}/{id} does (metadata + the line, budgets via auth_fields).
-Result<void> WriteLineRecord(JsonWriter& w, const schema::LineRow& row, const Viewer& viewer) {
+// Writes the members of one line as GET /v1/{kind}/{id} does (metadata + the line, budgets via
+// auth_fields, the stored status), without the enclosing braces.
+Result<void> WriteLineMembers(JsonWriter& w, const schema::LineRow& row, const Viewer& viewer) {
     auto body = ParseDocument(row.body);
     if (!body || !body->IsObject()) return Errc::kInternal;
-    w.StartObject().Field("id", row.id).Field("kind", row.entity);
+    w.Field("id", row.id).Field("kind", row.entity);
     w.Field("publisherId", row.org_id).Field("series", row.series).Field("listId", row.list_id);
     w.Field("status", row.status).Field("revision", row.revision);
     w.Field("updatedAt", FormatTimestampMs(row.updated_at_ms));
@@ -966,12 +945,19 @@ Result<void> WriteLineRecord(JsonWriter& w, const schema::LineRow& row, const Vi
             WriteBudget(record, row.budget_amount, row.budget_currency,
                         ParseVisibility(row.budget_visibility));
         } else if (key == "status") {
-            w.Field("status", row.status);
+            w.Field("status", row.status);  // the stored status ('withdrawn' included)
         } else {
             w.Key(key).Value(member.value);
         }
     }
-    w.EndObject().EndObject();
+    w.EndObject();
+    return {};
+}
+
+Result<void> WriteLineRecord(JsonWriter& w, const schema::LineRow& row, const Viewer& viewer) {
+    w.StartObject();
+    if (auto written = WriteLineMembers(w, row, viewer); !written) return written;
+    w.EndObject();
     return {};
 }
 

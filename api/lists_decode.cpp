@@ -266,6 +266,29 @@ struct Reader {
         }
         return *v;
     }
+    // The `amount` (>= 0) and `currency` (ISO 4217 form; kept as is when absent) members of a
+    // money object at `p` (a demand budget, a supply price).
+    void Money(const JsonValue& o,
+               const std::string& p,
+               std::optional<double>& amount,
+               std::string& currency) {
+        if (auto a = Take(ReadDouble(o, "amount", p))) {
+            if (*a < 0) {
+                Fail(JsonPointerAppend(p, "amount"), "out_of_range", "'amount' must be >= 0");
+            } else {
+                amount = *a;
+            }
+        }
+        const std::string cur = OptString(o, "currency", p);
+        if (cur.empty()) return;
+        if (cur.size() != 3 ||
+            !std::all_of(cur.begin(), cur.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+            Fail(JsonPointerAppend(p, "currency"), "invalid_value",
+                 "'" + cur + "' is not an ISO 4217 currency code such as CNY");
+        } else {
+            currency = cur;
+        }
+    }
     static std::string Num(double v) {
         char buf[32];
         auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
@@ -355,23 +378,7 @@ matcher::DemandLine DecodeDemand(Reader& r, const JsonValue& o, const std::strin
         if (auto u = RejectUnknownFields(**budget, p, {"amount", "currency", "visibility"}); !u) {
             r.errors.AddAll(u.error(), r.line);
         }
-        if (auto a = r.Take(ReadDouble(**budget, "amount", p))) {
-            if (*a < 0) {
-                r.Fail(JsonPointerAppend(p, "amount"), "out_of_range", "'amount' must be >= 0");
-            } else {
-                d.budget_amount = *a;
-            }
-        }
-        const std::string cur = r.OptString(**budget, "currency", p);
-        if (!cur.empty()) {
-            if (cur.size() != 3 ||
-                !std::all_of(cur.begin(), cur.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
-                r.Fail(JsonPointerAppend(p, "currency"), "invalid_value",
-                       "'" + cur + "' is not an ISO 4217 currency code such as CNY");
-            } else {
-                d.budget_currency = cur;
-            }
-        }
+        r.Money(**budget, p, d.budget_amount, d.budget_currency);
         const std::string vis =
             r.Enum(**budget, "visibility", p, {"public", "range", "hidden"}, "public");
         d.budget_visibility = vis == "hidden"  ? matcher::BudgetVisibility::kHidden
@@ -505,23 +512,7 @@ matcher::SupplyLine DecodeSupply(Reader& r, const JsonValue& o, const std::strin
         if (auto u = RejectUnknownFields(**price, p, {"amount", "currency", "validUntil"}); !u) {
             r.errors.AddAll(u.error(), r.line);
         }
-        if (auto a = r.Take(ReadDouble(**price, "amount", p))) {
-            if (*a < 0) {
-                r.Fail(JsonPointerAppend(p, "amount"), "out_of_range", "'amount' must be >= 0");
-            } else {
-                s.price_amount = *a;
-            }
-        }
-        const std::string cur = r.OptString(**price, "currency", p);
-        if (!cur.empty()) {
-            if (cur.size() != 3 ||
-                !std::all_of(cur.begin(), cur.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
-                r.Fail(JsonPointerAppend(p, "currency"), "invalid_value",
-                       "'" + cur + "' is not an ISO 4217 currency code such as CNY");
-            } else {
-                s.price_currency = cur;
-            }
-        }
+        r.Money(**price, p, s.price_amount, s.price_currency);
         s.price_valid_until = r.OptDate(**price, "validUntil", p);
     }
     s.min_order_qty = r.OptNumber(o, "minOrderQty", at, 0, kHuge).value_or(0);

@@ -385,6 +385,29 @@ ListRecord ReadList(const Statement& s) {
     return r;
 }
 
+// Reads a LineRow from the current row of `s`, whose columns are id, org_id, series, ref,
+// list_id, status, revision, updated_at, body and, for demand lines, budget_amount,
+// budget_currency, budget_visibility (kLineColumns / kDemandBudgetColumns).
+LineRow ReadLineRow(const Statement& s, std::string_view entity) {
+    LineRow r;
+    r.entity = std::string(entity);
+    r.id = s.ColumnInt64(0);
+    r.org_id = s.ColumnInt64(1);
+    r.series = s.ColumnText(2);
+    r.ref = s.ColumnText(3);
+    r.list_id = s.ColumnInt64(4);
+    r.status = s.ColumnText(5);
+    r.revision = s.ColumnInt64(6);
+    r.updated_at_ms = s.ColumnInt64(7);
+    r.body = s.ColumnText(8);
+    if (entity == "demand") {
+        r.budget_amount = s.ColumnOptionalDouble(9);
+        r.budget_currency = s.ColumnText(10);
+        r.budget_visibility = s.ColumnText(11);
+    }
+    return r;
+}
+
 std::string_view RefOf(const PublishRequest& rq, std::size_t i) {
     if (rq.kind == "supply") return (*rq.supply)[i].sku;
     if (rq.kind == "project") return (*rq.projects)[i].ref;
@@ -395,6 +418,23 @@ std::string_view StatusOf(const PublishRequest& rq, std::size_t i) {
     if (rq.kind == "supply") return (*rq.supply)[i].status;
     if (rq.kind == "project") return (*rq.projects)[i].status;
     return (*rq.demands)[i].status;
+}
+
+// Writes line `i` of the request (of its kind) via WriteDemand / WriteSupply / WriteProject.
+Result<std::int64_t> WriteLine(Connection& c,
+                               const PublishRequest& rq,
+                               std::size_t i,
+                               std::int64_t list_id,
+                               const std::string& body,
+                               std::optional<std::int64_t> existing_id,
+                               std::int64_t revision) {
+    if (rq.kind == "supply") {
+        return WriteSupply(c, rq, list_id, (*rq.supply)[i], body, existing_id, revision);
+    }
+    if (rq.kind == "project") {
+        return WriteProject(c, rq, list_id, (*rq.projects)[i], body, existing_id, revision);
+    }
+    return WriteDemand(c, rq, list_id, (*rq.demands)[i], body, existing_id, revision);
 }
 
 }  // namespace
@@ -505,14 +545,7 @@ Result<PublishResult> PublishList(Connection& c, const PublishRequest& rq) {
             revision = old.revision + 1;
             old.status = "seen";
         }
-        Result<std::int64_t> id = Errc::kInternal;
-        if (rq.kind == "supply") {
-            id = WriteSupply(c, rq, list.id, (*rq.supply)[i], body, existing_id, revision);
-        } else if (rq.kind == "project") {
-            id = WriteProject(c, rq, list.id, (*rq.projects)[i], body, existing_id, revision);
-        } else {
-            id = WriteDemand(c, rq, list.id, (*rq.demands)[i], body, existing_id, revision);
-        }
+        auto id = WriteLine(c, rq, i, list.id, body, existing_id, revision);
         if (!id) return id.error();
         RM_LIST_TRY(RecordRevision(c, target.entity, *id, ref, revision, list.id, StatusOf(rq, i),
                                    body, existing_id ? "changed" : "created", rq));
@@ -594,23 +627,7 @@ Result<std::optional<LineRow>> FindLine(Connection& connection,
     auto row = stmt->Step();
     if (!row) return row.error();
     if (!*row) return std::optional<LineRow>();
-    LineRow r;
-    r.entity = std::string(entity);
-    r.id = stmt->ColumnInt64(0);
-    r.org_id = stmt->ColumnInt64(1);
-    r.series = stmt->ColumnText(2);
-    r.ref = stmt->ColumnText(3);
-    r.list_id = stmt->ColumnInt64(4);
-    r.status = stmt->ColumnText(5);
-    r.revision = stmt->ColumnInt64(6);
-    r.updated_at_ms = stmt->ColumnInt64(7);
-    r.body = stmt->ColumnText(8);
-    if (demand) {
-        r.budget_amount = stmt->ColumnOptionalDouble(9);
-        r.budget_currency = stmt->ColumnText(10);
-        r.budget_visibility = stmt->ColumnText(11);
-    }
-    return std::optional<LineRow>(std::move(r));
+    return std::optional<LineRow>(ReadLineRow(*stmt, entity));
 }
 
 namespace {
@@ -706,23 +723,7 @@ Result<std::vector<LineRow>> ListLines(Connection& connection, const LineQuery& 
         auto row = stmt->Step();
         if (!row) return row.error();
         if (!*row) break;
-        LineRow r;
-        r.entity = q.entity;
-        r.id = stmt->ColumnInt64(0);
-        r.org_id = stmt->ColumnInt64(1);
-        r.series = stmt->ColumnText(2);
-        r.ref = stmt->ColumnText(3);
-        r.list_id = stmt->ColumnInt64(4);
-        r.status = stmt->ColumnText(5);
-        r.revision = stmt->ColumnInt64(6);
-        r.updated_at_ms = stmt->ColumnInt64(7);
-        r.body = stmt->ColumnText(8);
-        if (demand) {
-            r.budget_amount = stmt->ColumnOptionalDouble(9);
-            r.budget_currency = stmt->ColumnText(10);
-            r.budget_visibility = stmt->ColumnText(11);
-        }
-        out.push_back(std::move(r));
+        out.push_back(ReadLineRow(*stmt, q.entity));
     }
     return out;
 }
@@ -741,21 +742,7 @@ Result<std::vector<LineRow>> ListProjectDemands(Connection& connection, std::int
         auto row = stmt->Step();
         if (!row) return row.error();
         if (!*row) break;
-        LineRow r;
-        r.entity = "demand";
-        r.id = stmt->ColumnInt64(0);
-        r.org_id = stmt->ColumnInt64(1);
-        r.series = stmt->ColumnText(2);
-        r.ref = stmt->ColumnText(3);
-        r.list_id = stmt->ColumnInt64(4);
-        r.status = stmt->ColumnText(5);
-        r.revision = stmt->ColumnInt64(6);
-        r.updated_at_ms = stmt->ColumnInt64(7);
-        r.body = stmt->ColumnText(8);
-        r.budget_amount = stmt->ColumnOptionalDouble(9);
-        r.budget_currency = stmt->ColumnText(10);
-        r.budget_visibility = stmt->ColumnText(11);
-        out.push_back(std::move(r));
+        out.push_back(ReadLineRow(*stmt, "demand"));
     }
     return out;
 }
@@ -821,31 +808,28 @@ Result<LineRow> ReplaceLine(Connection& connection, const LineReplacement& repla
     rq.series = row.series;
     rq.now_ms = replacement.now_ms;
     const std::int64_t revision = row.revision + 1;
-    Result<std::int64_t> id = Errc::kInvalidArgument;
-    std::string_view ref;
-    std::string_view status;
+    // The one line value as a one-element "list" of its kind, so the publishing writers and
+    // RefOf/StatusOf serve here too.
+    rq.kind = std::string(target.entity);
+    std::vector<matcher::DemandLine> demands;
+    std::vector<matcher::SupplyLine> supply;
+    std::vector<matcher::Project> projects;
     if (target.entity == "demand" && replacement.demand != nullptr) {
-        ref = replacement.demand->ref;
-        status = replacement.demand->status;
-        if (ref != row.ref) return Errc::kConflict;
-        id = WriteDemand(connection, rq, row.list_id, *replacement.demand, replacement.body, row.id,
-                         revision);
+        demands.push_back(*replacement.demand);
     } else if (target.entity == "supply" && replacement.supply != nullptr) {
-        ref = replacement.supply->sku;
-        status = replacement.supply->status;
-        if (ref != row.ref) return Errc::kConflict;
-        id = WriteSupply(connection, rq, row.list_id, *replacement.supply, replacement.body, row.id,
-                         revision);
+        supply.push_back(*replacement.supply);
     } else if (target.entity == "project" && replacement.project != nullptr) {
-        ref = replacement.project->ref;
-        status = replacement.project->status;
-        if (ref != row.ref) return Errc::kConflict;
-        id = WriteProject(connection, rq, row.list_id, *replacement.project, replacement.body,
-                          row.id, revision);
+        projects.push_back(*replacement.project);
+    } else {
+        return Errc::kInvalidArgument;
     }
-    if (!id) return id.error();
+    rq.demands = &demands;
+    rq.supply = &supply;
+    rq.projects = &projects;
+    if (RefOf(rq, 0) != row.ref) return Errc::kConflict;
+    RM_LIST_TRY(WriteLine(connection, rq, 0, row.list_id, replacement.body, row.id, revision));
     RM_LIST_TRY(RecordRevision(connection, target.entity, row.id, row.ref, revision, row.list_id,
-                               status, replacement.body, "changed", rq));
+                               StatusOf(rq, 0), replacement.body, "changed", rq));
     auto after = FindLine(connection, replacement.entity, replacement.id);
     if (!after) return after.error();
     if (!*after) return Errc::kInternal;
