@@ -149,11 +149,16 @@ bench_org() {
     echo "$id $key"
 }
 
-# Generated lists (scripts/demo-data), cached by kind, count and seed:
+# The reference date of generated lists: today (UTC) unless RENEWMATCH_BENCH_TODAY says
+# otherwise. Lists generated for another day have expired prices and closed response deadlines
+# by the server's clock, and every match is then eliminated by the hard filters.
+bench_today=${RENEWMATCH_BENCH_TODAY:-$(date -u +%F)}
+
+# Generated lists (scripts/demo-data --today $bench_today), cached by kind, count, seed and day:
 # bench_demo_file supply|demand COUNT SEED; prints the path of the JSON list.
 bench_demo_file() {
     local kind=$1 count=$2 seed=$3 dir stem
-    dir=$bench_cache/demo/$kind-$count-s$seed
+    dir=$bench_cache/demo/$kind-$count-s$seed-$bench_today
     [[ $kind == demand ]] && stem=demand || stem=supply
     if [[ ! -s $dir/$stem.json ]]; then
         bench_log "generating $count $kind lines (scripts/demo-data --seed $seed)"
@@ -161,10 +166,10 @@ bench_demo_file() {
         mkdir -p "$dir.tmp"
         if [[ $kind == demand ]]; then
             "$bench_root/scripts/demo-data" --demands "$count" --supply 0 --projects 0 \
-                --seed "$seed" --out "$dir.tmp" >/dev/null
+                --seed "$seed" --today "$bench_today" --out "$dir.tmp" >/dev/null
         else
             "$bench_root/scripts/demo-data" --demands 0 --supply "$count" --projects 0 \
-                --seed "$seed" --out "$dir.tmp" >/dev/null
+                --seed "$seed" --today "$bench_today" --out "$dir.tmp" >/dev/null
         fi
         rm -rf "$dir"
         mv "$dir.tmp" "$dir"
@@ -216,10 +221,11 @@ bench_chunk=200000
 # .cache/bench/db/ by sizes and seed: bench_fixture_db SUPPLY DEMANDS SEED. Sets fixture_db
 # (call it directly, not in $(...), so the cleanup trap sees the servers it starts); beside it PATH.keys (shell assignments admin_key, supplier_key, buyer_key: development keys of
 # this generated database only). The supply-only database is cached too and reused for other
-# demand counts. Needs bench_init_tmp (the certificate).
+# demand counts. Cached per day (bench_today): the lists' dates are relative to it. Needs bench_init_tmp (the certificate).
 bench_fixture_db() {
     local supply=$1 demands=$2 seed=$3 dir=$bench_cache/db
-    local base=$dir/supply-$supply-s$seed.db out=$dir/fixture-$supply-$demands-s$seed.db
+    local base=$dir/supply-$supply-s$seed-$bench_today.db
+    local out=$dir/fixture-$supply-$demands-s$seed-$bench_today.db
     mkdir -p "$dir"
     fixture_db=$out
     if [[ -s $out && -s $out.keys ]]; then
