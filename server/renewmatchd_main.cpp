@@ -15,6 +15,7 @@
 #include "server/http_server.hpp"
 #include "server/log.hpp"
 #include "server/metrics.hpp"
+#include "server/run_scheduler.hpp"
 
 #include <csignal>
 #include <cstdio>
@@ -85,6 +86,18 @@ int main(int argc, char** argv) {
         return 1;
     }
     rs::WireMatchIndex(app, **match_index, **db);
+
+    // Match runs (issue 7): one job thread executes POST /v1/match-runs against the live index
+    // (server/run_scheduler.hpp). Runs a previous process left queued or running are marked
+    // failed first, so a run never stays "running" after a crash.
+    rs::RunScheduler run_scheduler(**db, **match_index);
+    if (auto recovered = run_scheduler.Recover(); !recovered) {
+        std::cerr << "renewmatchd: recovering match runs failed: " << recovered.error().message()
+                  << "\n";
+        return 1;
+    }
+    app.runs = &run_scheduler;
+    run_scheduler.Start();
     renewmatch::api::Service service(app);
     rs::Metrics metrics;
     renewmatch::api::RegisterAllRoutes(service.router());
@@ -122,6 +135,7 @@ int main(int argc, char** argv) {
         std::fflush(stdout);
         std::_Exit(rc);
     }
+    run_scheduler.Stop();  // a running match run stops at its next batch (failed, never latest)
     index_loader.join();  // a load still running at shutdown finishes first (nothing to undo)
     return 0;
 }
