@@ -5,6 +5,7 @@
 #include "api/json.hpp"
 #include "api/line_loader.hpp"
 #include "api/match_index.hpp"
+#include "api/match_runs.hpp"
 #include "api/response.hpp"
 #include "api/router.hpp"
 #include "matcher/dates.hpp"
@@ -320,8 +321,31 @@ Reply DemandCandidates(RequestContext& ctx,
     return JsonResponse(http::status::ok, w.Take());
 }
 
+// GET /v1/demands/{id}/candidates?run=latest|<run id>: the ranking stored by a match run
+// (api/match_runs.hpp), read from SQLite; it needs no live index. Same visibility as the live
+// ranking: the demand's buyer, administrators and job keys.
+Reply StoredDemandCandidates(RequestContext& ctx, std::string_view run) {
+    if (ctx.app.db == nullptr) return ApiError::Make(Errc::kUnavailable, "no database");
+    if (ctx.query.Get("limit") || ctx.query.Get("explain")) {
+        return BadQuery("run", "limit and explain do not apply to a stored ranking (run=)");
+    }
+    const auto id = PositiveId(ctx.Param("id"));
+    if (!id) return ApiError::Make(Errc::kNotFound, "no such demand line");
+    auto line =
+        ctx.app.db->Read([&](schema::Connection& c) { return schema::FindLine(c, "demand", *id); });
+    if (!line) return ToApiError(line.error(), "the demand line could not be read");
+    if (!*line) return ApiError::Make(Errc::kNotFound, "no such demand line");
+    if (!SeesEverything(*ctx.principal) && (*line)->org_id != ctx.principal->org_id) {
+        return NotOwner("candidates for this demand line");
+    }
+    auto body = StoredCandidates(*ctx.app.db, StoredCandidatesQuery{*id, std::string(run)});
+    if (!body) return body.error();
+    return JsonResponse(http::status::ok, std::move(*body));
+}
+
 // GET /v1/demands/{id}/candidates
 Reply GetDemandCandidates(RequestContext& ctx) {
+    if (auto run = ctx.query.Get("run")) return StoredDemandCandidates(ctx, *run);
     auto index = ReadyIndex(ctx);
     if (!index) return index.error();
     auto options = ParseOptions(ctx, true);

@@ -9,6 +9,7 @@
 #include "api/app_context.hpp"
 #include "api/json.hpp"
 #include "api/lists.hpp"
+#include "api/match.hpp"
 #include "api/match_index.hpp"
 #include "api/service.hpp"
 #include "schema/database.hpp"
@@ -276,6 +277,59 @@ TEST_F(MatchRunsTest, ResultsRouteFiltersABuyersOwnDemandsAndPages) {
     auto one = Send(http::verb::get, "/v1/match-runs/" + std::to_string(run.id), "buyer");
     EXPECT_EQ(one.result_int(), 200u);
     EXPECT_NE(one.body().find("\"status\":\"succeeded\""), std::string::npos);
+}
+
+// GET /v1/demands/{id}/candidates?run=latest serves the ranking stored by the newest succeeded
+// run, with the demand's own visibility rules; before any run it is 404 no_stored_run.
+TEST_F(MatchRunsTest, CandidatesRouteServesTheLatestStoredRanking) {
+    RegisterMatchRoutes(service_->router());
+    PublishData(60, 10, 0);
+    auto demand = db_->Read([&](schema::Connection& c) {
+        schema::LineQuery q;
+        q.entity = "demand";
+        q.org_id = buyer_;
+        q.limit = 1;
+        return schema::ListLines(c, q);
+    });
+    ASSERT_OK(demand);
+    ASSERT_EQ(demand->size(), 1u);
+    const std::string target =
+        "/v1/demands/" + std::to_string(demand->front().id) + "/candidates?run=latest";
+    auto none = Send(http::verb::get, target, "buyer");
+    EXPECT_EQ(none.result_int(), 404u) << none.body();
+    EXPECT_NE(none.body().find("no_stored_run"), std::string::npos) << none.body();
+
+    RunRequest request;
+    request.top_k = 5;
+    const auto run = Run(request);
+    ASSERT_EQ(run.status, "succeeded") << run.error;
+    auto stored = Send(http::verb::get, target, "buyer");
+    ASSERT_EQ(stored.result_int(), 200u) << stored.body();
+    auto doc = ParseDocument(stored.body());
+    ASSERT_TRUE(doc.has_value());
+    EXPECT_EQ((*doc)["runId"].GetInt64(), run.id);
+    std::vector<std::int64_t> served;
+    for (const auto& c : (*doc)["candidates"].GetArray())
+        served.push_back(c["supplyId"].GetInt64());
+    std::vector<std::int64_t> expected;
+    for (const auto& row : Results(run.id)) {
+        if (row.demand_id == demand->front().id) expected.push_back(row.supply_id);
+    }
+    ASSERT_FALSE(expected.empty()) << "the fixture must give this demand candidates";
+    EXPECT_EQ(served, expected);
+    // The same run by id; other buyers are refused; live-only parameters are rejected.
+    EXPECT_EQ(Send(http::verb::get,
+                   "/v1/demands/" + std::to_string(demand->front().id) +
+                       "/candidates?run=" + std::to_string(run.id),
+                   "buyer")
+                  .body(),
+              stored.body());
+    EXPECT_EQ(Send(http::verb::get, target, "buyer2").result_int(), 403u);
+    EXPECT_EQ(Send(http::verb::get, target, "job").result_int(), 200u);
+    EXPECT_EQ(Send(http::verb::get, target + "&limit=3", "buyer").result_int(), 422u);
+    EXPECT_EQ(
+        Send(http::verb::get, "/v1/demands/999999/candidates?run=latest", "buyer").result_int(),
+        404u);
 }
 
 }  // namespace
