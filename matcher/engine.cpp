@@ -384,6 +384,8 @@ double ChainValue(const DemandLine& demand, const SupplyLine& supply, const Matc
 }
 
 double FreshnessValue(const SupplyLine& supply, Day today, double half_life) {
+    // Day 0 (1970-01-01) is the "not given" value of the field: no confirmation date known.
+    if (supply.last_confirmed_at == 0) return kNeutral;
     const double age = std::max(0.0, static_cast<double>(today - supply.last_confirmed_at));
     return std::pow(0.5, age / std::max(half_life, 1e-9));
 }

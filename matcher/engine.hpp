@@ -96,7 +96,8 @@ enum class Feature : std::uint8_t {
     kChainAffinity,   // same chain segment 1, linked (adjacent up/downstream) segment 0.7, same
                       // chain 0.4, other 0; segments from chain_segment or the chain map's CPV
                       // mapping; neutral when either side has none or no chain map is given
-    kFreshness,       // 0.5 ^ (days since last_confirmed_at / freshness_half_life_days)
+    kFreshness,       // 0.5 ^ (days since last_confirmed_at / freshness_half_life_days);
+                      // neutral when the line has no confirmation date (day 0)
     kCount
 };
 inline constexpr std::size_t kFeatureCount = static_cast<std::size_t>(Feature::kCount);
@@ -106,7 +107,7 @@ inline constexpr double kNeutral = 0.5;
 // Scoring weights and tuning; defaults are the shipped configuration (docs/matching.md).
 struct MatchConfig {
     // Reported with every result; bump when any default below changes.
-    std::string version = "2026-11-27.2";
+    std::string version = "2026-11-27.3";
     std::array<double, kFeatureCount> weights = {
         1.00,  // text
         0.20,  // classification

@@ -160,5 +160,27 @@ TEST(ClassificationTest, SignificantPrefixAndTaxonomyProximity) {
     EXPECT_DOUBLE_EQ(tree.features[static_cast<std::size_t>(Feature::kClassification)].value, 0.5);
 }
 
+// Freshness halves every half-life after the confirmation date; a line without one (day 0, the
+// field's "not given" value) is neutral rather than infinitely stale.
+TEST(FreshnessTest, HalvesPerHalfLifeAndIsNeutralWithoutAConfirmationDate) {
+    const DemandLine demand = Demand(1, "x");
+    SupplyLine supply = Supply(2, 1, "x");
+    MatchContext context;
+    context.today = 20'000;
+    MatchConfig config;
+    config.freshness_half_life_days = 90;
+    auto freshness = [&] {
+        return ScorePair(demand, supply, 0, config, context)
+            .features[static_cast<std::size_t>(Feature::kFreshness)]
+            .value;
+    };
+    supply.last_confirmed_at = 20'000;
+    EXPECT_DOUBLE_EQ(freshness(), 1.0);
+    supply.last_confirmed_at = 20'000 - 90;
+    EXPECT_DOUBLE_EQ(freshness(), 0.5);
+    supply.last_confirmed_at = 0;
+    EXPECT_DOUBLE_EQ(freshness(), kNeutral);
+}
+
 }  // namespace
 }  // namespace renewmatch::matcher
