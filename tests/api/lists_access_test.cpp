@@ -11,6 +11,7 @@
 #include "api/rate_limit.hpp"
 #include "api/service.hpp"
 #include "schema/database.hpp"
+#include "tests/api/api_test_support.hpp"
 #include "tests/support/test_util.hpp"
 
 #include <gtest/gtest.h>
@@ -25,56 +26,6 @@ namespace renewmatch::api {
 namespace {
 
 constexpr std::int64_t kStartMs = 1'790'000'000'000;
-
-struct Row {
-    std::string method;
-    std::string path;
-    std::vector<int> expected;
-};
-
-std::string Trim(std::string s) {
-    const auto b = s.find_first_not_of(" \t`");
-    const auto e = s.find_last_not_of(" \t`");
-    return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-}
-
-std::vector<std::string> Cells(const std::string& line) {
-    std::vector<std::string> cells;
-    std::stringstream in(line);
-    std::string cell;
-    while (std::getline(in, cell, '|')) cells.push_back(Trim(cell));
-    if (!cells.empty() && cells.front().empty()) cells.erase(cells.begin());
-    return cells;
-}
-
-// The table of the "## Line writes" section.
-void LoadLineMatrix(std::vector<std::string>& columns, std::vector<Row>& rows) {
-    std::stringstream in(
-        renewmatch::testing::ReadFile(renewmatch::testing::SourceDir() / "docs/security.md"));
-    std::string line;
-    bool in_section = false;
-    while (std::getline(in, line)) {
-        if (line.rfind("## Line writes", 0) == 0) {
-            in_section = true;
-            continue;
-        }
-        if (!in_section) continue;
-        if (line.rfind("## ", 0) == 0) break;
-        if (line.rfind("| Endpoint", 0) == 0) {
-            auto cells = Cells(line);
-            columns.assign(cells.begin() + 1, cells.end());
-        } else if (line.rfind("| `", 0) == 0) {
-            auto cells = Cells(line);
-            Row row;
-            const auto space = cells[0].find(' ');
-            row.method = cells[0].substr(0, space);
-            row.path = cells[0].substr(space + 1);
-            for (std::size_t i = 1; i < cells.size(); ++i)
-                row.expected.push_back(std::stoi(cells[i]));
-            rows.push_back(std::move(row));
-        }
-    }
-}
 
 std::string Uscc(int n) {
     std::string first17 = "91320505MA1";
@@ -193,9 +144,9 @@ class ListsAccessTest : public ::testing::Test {
 };
 
 TEST_F(ListsAccessTest, EveryCellOfTheLineWriteMatrixHolds) {
-    std::vector<std::string> columns;
-    std::vector<Row> rows;
-    LoadLineMatrix(columns, rows);
+    const auto matrix = testing::LoadMatrixSection("## Line writes");
+    const std::vector<std::string>& columns = matrix.columns;
+    const std::vector<testing::MatrixRow>& rows = matrix.rows;
     ASSERT_EQ(columns.size(), 9U) << "no line-writes matrix header in docs/security.md";
     ASSERT_EQ(rows.size(), 6U) << "PATCH and DELETE rows for the three line kinds";
 

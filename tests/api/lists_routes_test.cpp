@@ -10,6 +10,7 @@
 #include "schema/database.hpp"
 #include "schema/org_store.hpp"
 #include "schema/statement.hpp"
+#include "tests/api/api_test_support.hpp"
 #include "tests/support/test_util.hpp"
 
 #include <gtest/gtest.h>
@@ -24,20 +25,7 @@ namespace {
 
 using renewmatch::testing::TempDir;
 
-class KeyTable final : public Authenticator {
-  public:
-    void Add(std::string token, Principal p) { keys_[std::move(token)] = p; }
-    Result<Principal> Authenticate(std::string_view header, std::int64_t) override {
-        const std::string_view prefix = "Bearer ";
-        if (header.substr(0, prefix.size()) != prefix) return Errc::kUnauthenticated;
-        auto it = keys_.find(std::string(header.substr(prefix.size())));
-        if (it == keys_.end()) return Errc::kUnauthenticated;
-        return it->second;
-    }
-
-  private:
-    std::map<std::string, Principal> keys_;
-};
+using testing::KeyTable;
 
 struct Snapshot {
     std::map<std::string, std::int64_t> counts;

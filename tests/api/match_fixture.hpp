@@ -19,6 +19,7 @@
 #include "schema/database.hpp"
 #include "schema/match_feed.hpp"
 #include "schema/org_store.hpp"
+#include "tests/api/api_test_support.hpp"
 #include "tests/support/test_util.hpp"
 
 #include <gtest/gtest.h>
@@ -29,21 +30,6 @@
 #include <string>
 
 namespace renewmatch::api::testing {
-
-class KeyTable final : public Authenticator {
-  public:
-    void Add(std::string token, Principal p) { keys_[std::move(token)] = p; }
-    Result<Principal> Authenticate(std::string_view header, std::int64_t) override {
-        const std::string_view prefix = "Bearer ";
-        if (header.substr(0, prefix.size()) != prefix) return Errc::kUnauthenticated;
-        auto it = keys_.find(std::string(header.substr(prefix.size())));
-        if (it == keys_.end()) return Errc::kUnauthenticated;
-        return it->second;
-    }
-
-  private:
-    std::map<std::string, Principal> keys_;
-};
 
 // 2026-03-01T00:00:00Z: lines in the tests need dates after "today".
 inline constexpr std::int64_t kStartMs = 1'772'323'200'000;

@@ -15,6 +15,7 @@
 #include "schema/list_store.hpp"
 #include "schema/org_store.hpp"
 #include "schema/run_store.hpp"
+#include "tests/api/api_test_support.hpp"
 #include "tests/support/test_util.hpp"
 
 #include <gtest/gtest.h>
@@ -29,21 +30,6 @@
 #include <string>
 
 namespace renewmatch::api::testing {
-
-class TokenTable final : public Authenticator {
-  public:
-    void Add(std::string token, Principal p) { keys_[std::move(token)] = p; }
-    Result<Principal> Authenticate(std::string_view header, std::int64_t) override {
-        const std::string_view prefix = "Bearer ";
-        if (header.substr(0, prefix.size()) != prefix) return Errc::kUnauthenticated;
-        auto it = keys_.find(std::string(header.substr(prefix.size())));
-        if (it == keys_.end()) return Errc::kUnauthenticated;
-        return it->second;
-    }
-
-  private:
-    std::map<std::string, Principal> keys_;
-};
 
 // 2026-03-01T00:00:00Z
 constexpr std::int64_t kStartMs = 1'772'323'200'000;
@@ -94,7 +80,7 @@ class MatchRunsFixture : public ::testing::Test {
         service_ = std::make_unique<Service>(app_);
         RegisterListRoutes(service_->router());
         RegisterMatchRunRoutes(service_->router());
-        auto auth = std::make_shared<TokenTable>();
+        auto auth = std::make_shared<KeyTable>();
         auth->Add("buyer", Principal{1, buyer_, Role::kBuyer});
         auth->Add("buyer2", Principal{2, buyer2_, Role::kBuyer});
         auth->Add("supplier", Principal{3, supplier_, Role::kSupplier});
