@@ -1,3 +1,6 @@
+# shellcheck shell=bash disable=SC2034
+# (SC2034: the variables the helpers set, e.g. fixture_db, server_ready_s, are read by the
+# scripts that source this file.)
 # Shared helpers of scripts/bench-ingest, scripts/bench-api and scripts/bench-runs (sourced, not
 # run). Everything a benchmark starts (renewmatchd, nginx) is started here with its own temp
 # paths, recorded by pid, and stopped by pid on exit.
@@ -12,6 +15,9 @@
 bench_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bench_build_dir=${RENEWMATCH_BENCH_BUILD:-$bench_root/build/bench-rel}
 bench_cache=$bench_root/.cache/bench
+# The fixture's development keys: set by bench_bootstrap (admin_key) or by sourcing a fixture's
+# PATH.keys (see bench_fixture_db).
+admin_key='' supplier_key='' buyer_key=''
 bench_bin=$bench_build_dir/server
 mkdir -p "$bench_cache/results"
 
@@ -24,7 +30,21 @@ bench_die() {
 # Installs missing packages, configures the Release build (benchmarks on, tests off) and builds
 # the named targets, quietly unless something fails. Warnings are not errors here (as in
 # scripts/run): GCC 12's -O2-only false positives must not stop a measurement; CI keeps -Werror.
+# RENEWMATCH_BENCH_PREBUILT=1 skips configuring and building and uses the binaries already in
+# RENEWMATCH_BENCH_BUILD (e.g. the Release build of an older commit, to compare old and new
+# binaries on copies of the same database; RENEWMATCH_BENCH_LABEL then names what was built).
 bench_build() {
+    if [[ -n ${RENEWMATCH_BENCH_PREBUILT:-} ]]; then
+        local t
+        for t in "$@"; do
+            case $t in
+                renewmatchd | renewmatch) [[ -x $bench_bin/$t ]] || bench_die "RENEWMATCH_BENCH_PREBUILT: no $bench_bin/$t" ;;
+                *) [[ -x $bench_build_dir/bench/$t ]] || bench_die "RENEWMATCH_BENCH_PREBUILT: no $bench_build_dir/bench/$t" ;;
+            esac
+        done
+        bench_log "using the prebuilt binaries in $bench_build_dir (${RENEWMATCH_BENCH_LABEL:-no label})"
+        return
+    fi
     "$bench_root/scripts/setup-deps" --bench
     local log=$bench_cache/build.log
     if ! cmake -S "${RENEWMATCH_BENCH_SOURCE:-$bench_root}" -B "$bench_build_dir" -DCMAKE_BUILD_TYPE=Release \
@@ -186,7 +206,9 @@ bench_median() {
 
 # Which source was built, for the summaries.
 bench_source_note() {
-    if [[ -n ${RENEWMATCH_BENCH_SOURCE:-} ]]; then
+    if [[ -n ${RENEWMATCH_BENCH_LABEL:-} ]]; then
+        echo "source: $RENEWMATCH_BENCH_LABEL (binaries in $bench_build_dir)"
+    elif [[ -n ${RENEWMATCH_BENCH_SOURCE:-} ]]; then
         echo "source: snapshot $RENEWMATCH_BENCH_SOURCE ($(cat "$RENEWMATCH_BENCH_SOURCE/.bench-source" 2>/dev/null || echo 'origin not recorded'))"
     else
         echo "source: commit $(git -C "$bench_root" rev-parse --short HEAD)$(git -C "$bench_root" diff --quiet HEAD -- 2>/dev/null || echo ' + uncommitted changes')"
@@ -213,6 +235,21 @@ bench_publish() {
     bench_log "published $(basename "$(dirname "$file")")/$(basename "$file") in ${t}s"
 }
 
+# Brings a copy of a cached database to the schema of the binaries under test (a fixture seeded
+# by an older build lacks newer migrations; renewmatchd and match-run would otherwise migrate it
+# at start and count that in their times): bench_migrate_copy DB. Sets migrate_note ("" when
+# nothing was pending).
+bench_migrate_copy() {
+    local out t0
+    t0=$(date +%s.%N)
+    out=$("$bench_bin/renewmatch" db migrate --db "$1") || bench_die "renewmatch db migrate --db $1 failed"
+    migrate_note=
+    if [[ $out == migrated* ]]; then
+        migrate_note="$out ($(echo "$(date +%s.%N) $t0" | awk '{printf "%.1f", $1 - $2}') s, before the measurement)"
+        bench_log "$migrate_note"
+    fi
+}
+
 # Lines per published list when seeding (the server's default lines-per-list limit is 200,000).
 bench_chunk=200000
 
@@ -233,7 +270,7 @@ bench_fixture_db() {
     fi
     if [[ ! -s $base || ! -s $base.keys ]]; then
         bench_log "seeding $supply supply lines into $base (through the API; cached)"
-        local tmpdb=$base.tmp ids sup buy k n file
+        local tmpdb=$base.tmp sup buy k n file
         rm -f "$tmpdb"*
         bench_bootstrap "$tmpdb"
         bench_start_server "$tmpdb" "$bench_tmp/seed-supply.log"
@@ -275,4 +312,70 @@ bench_fixture_db() {
     [[ ! -e $out.tmp-wal ]] || bench_die "the seeding server left a WAL file behind"
     cp "$base.keys" "$out.keys"
     mv "$out.tmp" "$out"
+}
+
+# ---- wrk against a running server (bench-api, bench-runs --during-run) ----
+# Settings of every bench_wrk run (the callers set them from their options).
+wrk_threads=2
+wrk_connections=64
+wrk_notes=()
+
+# bench_wrk NAME URL SECONDS [wrk args...]: one wrk run over HTTPS with keep-alive; sets
+# wrk_rps, wrk_p99_ms (">N" when it is known only to exceed N ms), wrk_requests; adds a line to
+# wrk_notes; fails on wrk errors or non-2xx answers. Output kept in $bench_tmp/wrk-NAME.txt.
+bench_wrk() {
+    local name=$1 url=$2 d=$3 out timeouts
+    shift 3
+    out=$bench_tmp/wrk-$name.txt
+    # --timeout 30s: a slow answer is measured, not dropped (wrk's default 2 s would discard the
+    # slowest requests from the latency distribution and flatter p99).
+    wrk -t"$wrk_threads" -c"$wrk_connections" -d"${d}s" --timeout 30s --latency "$@" "$url" >"$out" 2>&1 ||
+        { cat "$out" >&2; bench_die "wrk $name failed"; }
+    if grep -q 'Non-2xx or 3xx responses' "$out"; then
+        cat "$out" >&2
+        bench_die "wrk $name: some answers were not 2xx (see above)"
+    fi
+    wrk_errors=$(sed -n 's/^ *Socket errors: *//p' "$out")
+    [[ -n $wrk_errors ]] && bench_log "wrk $name: socket errors $wrk_errors"
+    wrk_requests=$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' "$out")
+    timeouts=$(sed -n 's/.*timeout \([0-9]*\).*/\1/p' <<<"$wrk_errors")
+    wrk_rps=$(awk '/^Requests\/sec:/ {print $2}' "$out")
+    wrk_p99_ms=$(awk '$1 == "99%" {v = $2; if (v ~ /us$/) {sub(/us$/, "", v); v /= 1000}
+        else if (v ~ /ms$/) {sub(/ms$/, "", v)} else if (v ~ /s$/) {sub(/s$/, "", v); v *= 1000}
+        printf "%.2f", v}' "$out")
+    if [[ $wrk_requests == 0 ]]; then
+        # Nothing finished within the run: the latency is longer than the run itself.
+        wrk_p99_ms=">$((d * 1000))"
+        bench_log "wrk $name: no request finished within ${d}s"
+    else
+        if ((${timeouts:-0} * 100 >= wrk_requests)); then
+            # wrk leaves timed-out requests out of its latency histogram: with >= 1 % of them
+            # the true p99 is at least the timeout.
+            wrk_p99_ms=">30000"
+        fi
+        bench_log "wrk $name: $wrk_rps req/s, p99 $wrk_p99_ms ms ($wrk_requests requests)"
+    fi
+    wrk_notes+=("$name: $wrk_requests requests${wrk_errors:+, socket errors $wrk_errors}")
+    return 0
+}
+
+# Waits (at most 300 s) until renewmatchd ($server_pid) uses less than 5 % of a core over a
+# second: requests wrk abandoned at its deadline are still being computed, and must not slow
+# the next measurement.
+bench_wait_idle() {
+    local before after hz waited=0
+    hz=$(getconf CLK_TCK)
+    while ((waited < 300)); do
+        before=$(awk '{print $14 + $15}' "/proc/$server_pid/stat")
+        sleep 1
+        after=$(awk '{print $14 + $15}' "/proc/$server_pid/stat")
+        ((after - before < hz / 20)) && break
+        waited=$((waited + 1))
+    done
+    ((waited == 0)) || bench_log "server busy with abandoned requests for ${waited}s after the run"
+}
+
+# Ratio a / b with 3 decimals ("nan" when b is 0 or empty): bench_ratio A B
+bench_ratio() {
+    awk -v a="$1" -v b="$2" 'BEGIN {if (b + 0 == 0) print "nan"; else printf "%.3f", a / b}'
 }
