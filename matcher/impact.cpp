@@ -1,9 +1,12 @@
 #include "matcher/impact.hpp"
 
 #include "matcher/reference.hpp"
+#include "matcher/text.hpp"
 
 #include <algorithm>
 #include <array>
+#include <cmath>
+#include <map>
 
 namespace renewmatch::matcher {
 namespace {
@@ -16,6 +19,54 @@ Impact Because(ImpactReason reason, Impact impact = {}) {
     impact.may_change = reason != ImpactReason::kNone;
     impact.reason = reason;
     return impact;
+}
+
+bool StartsWith(std::string_view text, std::string_view prefix) {
+    return text.substr(0, prefix.size()) == prefix;
+}
+
+// Necessary conditions of engine.hpp's hard filters that need no normalisation (the same
+// comparisons as FirstFailingFilter): when this returns true, FirstFailingFilter != kCount.
+// Classification, certifications and requirements are left to FirstFailingFilter.
+bool FailsACheapFilter(const DemandLine& demand, const SupplyLine& supply, Day today) {
+    if (supply.status != "active" || demand.status != "open") return true;
+    if (supply.price_valid_until && *supply.price_valid_until < today) return true;
+    if (demand.response_deadline && *demand.response_deadline < today) return true;
+    if (supply.second_hand && !demand.second_hand_allowed) return true;
+    if (!demand.delivery_region.empty()) {
+        for (const std::string& area : supply.excluded_areas) {
+            if (!area.empty() && StartsWith(demand.delivery_region, area)) return true;
+        }
+        if (!supply.service_areas.empty()) {
+            bool served = false;
+            for (const std::string& area : supply.service_areas) {
+                served = served || StartsWith(demand.delivery_region, area);
+            }
+            if (!served) return true;
+        }
+    }
+    if (demand.need_by && supply.lead_time_days &&
+        today + *supply.lead_time_days > *demand.need_by) {
+        return true;
+    }
+    if (supply.min_order_qty > demand.quantity) return true;
+    if (demand.energy_efficiency_min &&
+        (!supply.energy_efficiency_grade ||
+         *supply.energy_efficiency_grade > *demand.energy_efficiency_min)) {
+        return true;
+    }
+    if (demand.localization_rate_min &&
+        (!supply.localization_rate || *supply.localization_rate < *demand.localization_rate_min)) {
+        return true;
+    }
+    return false;
+}
+
+// The query's weighted terms exactly as engine.cpp's DemandQuery builds them (title occurrences
+// weigh 1, description occurrences description_query_weight, summed in that order per term).
+void AddQueryText(std::string_view text, double weight, std::map<std::string, double>& terms) {
+    if (text.empty()) return;
+    for (Term& term : Analyze(text)) terms[std::move(term.text)] += weight;
 }
 
 }  // namespace
@@ -71,6 +122,174 @@ Impact ImpactOfChange(const DemandLine& demand,
     const double text_value = stored.text_normaliser > 0 ? text.raw / stored.text_normaliser : 0.0;
     const Candidate candidate = ScorePair(demand, *new_version, text_value, config, context);
     // >= rather than the exact tie rule (score, then id): conservative by one tie.
+    if (candidate.score >= stored.kth_score) {
+        return Because(ImpactReason::kReachesKthScore, std::move(impact));
+    }
+    return Because(ImpactReason::kNone, std::move(impact));
+}
+
+PreparedChange PreparedChange::Of(LineId changed_id,
+                                  const SupplyLine* new_version,
+                                  const SupplySnapshot& current) {
+    PreparedChange out;
+    out.id = changed_id;
+    out.line = new_version;
+    if (new_version == nullptr) return out;
+    out.terms = IndexTerms(*new_version, current.options());
+    for (const auto& term : out.terms) out.length += term.second;
+    out.class_terms =
+        ClassTerms(new_version->classification, new_version->additional_classifications);
+    return out;
+}
+
+PreparedImpactDemand::PreparedImpactDemand(const DemandLine& demand,
+                                           const SupplySnapshot& current,
+                                           const MatchConfig& config,
+                                           const MatchContext& context)
+    : demand_(&demand), k1_(config.bm25_k1), b_(config.bm25_b) {
+    const CorpusStatistics* statistics = context.statistics;
+    empty_corpus_ = current.live_count() == 0;
+    // DemandQuery: weighted text terms sorted by term, compatible classification terms.
+    std::map<std::string, double> weighted;
+    AddQueryText(demand.title, 1.0, weighted);
+    AddQueryText(demand.description, config.description_query_weight, weighted);
+    // CollectionSize / AverageLength / QueryDocumentFrequency as the query uses them.
+    const double n =
+        static_cast<double>(statistics != nullptr ? statistics->live_count : current.live_count());
+    avgdl_ = std::max(statistics != nullptr ? statistics->average_length : current.average_length(),
+                      1e-9);
+    terms_.reserve(weighted.size());
+    for (const auto& [term, qw] : weighted) {
+        QueryTerm q;
+        q.term = term;
+        if (statistics == nullptr) {
+            q.df = current.DocumentFrequency(term);
+        } else {
+            std::uint32_t df = 0;
+            auto it = statistics->document_frequency.find(term);
+            if (it != statistics->document_frequency.end()) {
+                df = it->second;
+            } else {
+                df = current.DocumentFrequency(term);
+                q.unpinned = df > 0;
+                q.snapshot_df = df;
+            }
+            q.df = static_cast<std::uint32_t>(std::min<std::uint64_t>(df, statistics->live_count));
+        }
+        if (q.df > 0) {
+            const double dfd = static_cast<double>(q.df);
+            const double idf = std::log(1.0 + (n - dfd + 0.5) / (dfd + 0.5));
+            q.term_weight = qw * idf;
+        }
+        terms_.push_back(std::move(q));
+    }
+    std::vector<const Classification*> classes;
+    if (!demand.classification.id.empty()) classes.push_back(&demand.classification);
+    for (const Classification& c : demand.additional_classifications) {
+        if (!c.id.empty()) classes.push_back(&c);
+    }
+    for (const Classification* c : classes) {
+        const std::string significant = SignificantClassPrefix(c->id);
+        const std::size_t len = std::min(config.min_class_prefix, significant.size());
+        if (len >= 2) class_terms_.push_back(ClassTerm(c->scheme, significant.substr(0, len)));
+    }
+    std::sort(class_terms_.begin(), class_terms_.end());
+    class_terms_.erase(std::unique(class_terms_.begin(), class_terms_.end()), class_terms_.end());
+    // Score ceilings as MatchDemand's pruning bound uses them: every feature value is in [0, 1],
+    // and exactly neutral when the demand side lacks the information.
+    std::array<double, kFeatureCount> ceilings{};
+    ceilings.fill(1.0);
+    auto neutral_unless = [&](Feature f, bool known) {
+        if (!known) ceilings[static_cast<std::size_t>(f)] = kNeutral;
+    };
+    neutral_unless(Feature::kClassification, !classes.empty());
+    neutral_unless(Feature::kRequirementFit, !demand.requirements.empty());
+    neutral_unless(Feature::kPrice, demand.budget_amount && *demand.budget_amount > 0);
+    neutral_unless(Feature::kCapacity, demand.quantity > 0);
+    neutral_unless(Feature::kLeadTimeSlack, demand.need_by.has_value());
+    neutral_unless(Feature::kRegion, !demand.delivery_region.empty());
+    neutral_unless(Feature::kChainAffinity, context.chains != nullptr);
+    for (std::size_t f = 1; f < kFeatureCount; ++f) {
+        rest_ceiling_ += std::max(0.0, config.weights[f]) * ceilings[f];
+    }
+    text_weight_ = std::max(0.0, config.Weight(Feature::kText));
+}
+
+PairText PreparedImpactDemand::Text(
+    const PreparedChange& change,
+    std::vector<std::pair<std::string, std::uint32_t>>* unpinned) const {
+    PairText out;
+    if (empty_corpus_ || change.line == nullptr) return out;
+    const double k1 = k1_;
+    const double b = b_;
+    const double avgdl = avgdl_;
+    const double len = static_cast<double>(change.length);
+    // Merge of two lists sorted by term; accumulation in query-term order, each contribution
+    // computed with DemandPairText's expression (bit-identical raw BM25).
+    double acc = 0.0;
+    auto line = change.terms.begin();
+    const auto line_end = change.terms.end();
+    for (const QueryTerm& q : terms_) {
+        while (line != line_end && line->first < q.term) ++line;
+        if (line == line_end) break;
+        if (line->first != q.term) continue;
+        if (q.unpinned && unpinned != nullptr) unpinned->emplace_back(q.term, q.snapshot_df);
+        if (q.df == 0) continue;
+        const double term_weight = q.term_weight;
+        const double tf = static_cast<double>(line->second);
+        const double norm = k1 * (1 - b + b * len / avgdl);
+        acc += term_weight * tf * (k1 + 1) / (tf + norm);
+        out.generated = true;
+    }
+    out.raw = acc;
+    if (!out.generated && !class_terms_.empty()) {
+        for (const std::string& term : class_terms_) {
+            if (std::binary_search(change.class_terms.begin(), change.class_terms.end(), term)) {
+                out.generated = true;
+                break;
+            }
+        }
+    }
+    return out;
+}
+
+Impact ImpactOfChange(const PreparedImpactDemand& prepared,
+                      const StoredResultSummary& stored,
+                      const PreparedChange& change,
+                      const MatchConfig& config,
+                      const MatchContext& context) {
+    // The same steps, in the same order, as ImpactOfChange above.
+    if (std::find(stored.top_ids.begin(), stored.top_ids.end(), change.id) !=
+        stored.top_ids.end()) {
+        return Because(ImpactReason::kInTopK);
+    }
+    if (stored.text_normaliser_id != 0 && stored.text_normaliser_id == change.id) {
+        return Because(ImpactReason::kSetNormaliser);
+    }
+    if (change.line == nullptr || stored.k == 0) return Because(ImpactReason::kNone);
+    Impact impact;
+    const PairText text = prepared.Text(change, &impact.unpinned_terms);
+    if (text.raw > 0 && text.raw >= stored.text_normaliser) {
+        return Because(ImpactReason::kReachesNormaliser, std::move(impact));
+    }
+    const DemandLine& demand = prepared.demand();
+    const SupplyLine& line = *change.line;
+    if (!text.generated || FailsACheapFilter(demand, line, context.today)) {
+        return Because(ImpactReason::kNone, std::move(impact));
+    }
+    const double text_value = stored.text_normaliser > 0 ? text.raw / stored.text_normaliser : 0.0;
+    if (stored.full()) {
+        // Every feature value is in [0, 1] and at most its ceiling: a score bound below the
+        // k-th score (with MatchDemand's 1e-9 rounding slack) means ScorePair < kth_score.
+        const double clamped = text_value < 0 ? 0 : (text_value > 1 ? 1 : text_value);
+        const double bound = prepared.text_weight_ * clamped + prepared.rest_ceiling_ + 1e-9;
+        if (bound < stored.kth_score) return Because(ImpactReason::kNone, std::move(impact));
+    }
+    if (FirstFailingFilter(demand, line, config, context) != Filter::kCount) {
+        return Because(ImpactReason::kNone, std::move(impact));
+    }
+    if (!stored.full()) return Because(ImpactReason::kTopKNotFull, std::move(impact));
+    const Candidate candidate = ScorePair(demand, line, text_value, config, context);
     if (candidate.score >= stored.kth_score) {
         return Because(ImpactReason::kReachesKthScore, std::move(impact));
     }

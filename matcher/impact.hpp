@@ -76,6 +76,93 @@ Impact ImpactOfChange(const DemandLine& demand,
                       const MatchConfig& config,
                       const MatchContext& context);
 
+// ---- prepared checks (for the runs executor) -----------------------------------------------
+// ImpactOfChange analyses the changed line's text and the demand's query for every pair, and
+// the filters and ScorePair prepare the demand again each time (~22 us per pair). An incremental
+// run checks every changed line against every demand it reaches (millions of pairs at 1 % of
+// 200,000 lines), so it prepares each side ONCE and checks pairs with the prepared variant
+// below, which gives exactly ImpactOfChange's answer (may_change, reason and unpinned_terms, in
+// the same order; property test ImpactTest.PreparedCheckAgreesWithImpactOfChange):
+//   * the raw BM25 is accumulated by merging the line's sorted (term, tf) list with the query's
+//     sorted (term, weight) list, with the same floating-point operations in the same order as
+//     DemandPairText / the query (bit-identical; the term weight qw * idf is computed once per
+//     demand from the same df);
+//   * after the normaliser test (which must come first: the normaliser ranges over filtered-out
+//     candidates too), cheap necessary conditions of the hard filters (status, price validity,
+//     response deadline, second-hand, region, lead time, minimum order, energy and localisation
+//     floors: if one fails, FirstFailingFilter fails) and, when the stored top-k is full, an
+//     upper bound of the score (text weight * text value + each other feature's weight times
+//     its per-demand ceiling, + 1e-9) below the stored k-th score answer "none" without the
+//     engine's FirstFailingFilter/ScorePair; only the remaining pairs call them.
+// Validity: a PreparedImpactDemand captures each query term's df from `context.statistics` (or
+// `current` when the term is not pinned) when it is prepared; Pin() between preparation and
+// use is harmless only when it pins values taken from the same `current` (as the executor
+// does: Pin keeps the first value and every unpinned value of a run comes from its snapshot).
+// Thread-safety: both prepared types are immutable after construction; any number of threads
+// may check pairs concurrently (with no Pin running at the same time).
+
+// One changed supply line, prepared once per run.
+struct PreparedChange {
+    LineId id = 0;
+    const SupplyLine* line = nullptr;  // the new version in `current`; nullptr = withdrawn
+    // The line's analysed index terms with weighted tf, sorted by term (IndexTerms), and its BM25
+    // length (sum of the tf); empty for a withdrawn line.
+    std::vector<std::pair<std::string, std::uint32_t>> terms;
+    std::uint32_t length = 0;
+    std::vector<std::string> class_terms;  // ClassTerms of the line, sorted
+
+    static PreparedChange Of(LineId changed_id,
+                             const SupplyLine* new_version,
+                             const SupplySnapshot& current);
+};
+
+// One demand's query and the per-demand parts of the checks, prepared once per run.
+class PreparedImpactDemand {
+  public:
+    PreparedImpactDemand(const DemandLine& demand,
+                         const SupplySnapshot& current,
+                         const MatchConfig& config,
+                         const MatchContext& context);
+
+    const DemandLine& demand() const { return *demand_; }
+    // L's text for this demand's query, bit-identical to DemandPairText(current, demand, L,
+    // config, context.statistics, unpinned) for the `current` and statistics it was prepared
+    // with.
+    PairText Text(const PreparedChange& change,
+                  std::vector<std::pair<std::string, std::uint32_t>>* unpinned) const;
+
+  private:
+    friend Impact ImpactOfChange(const PreparedImpactDemand& demand,
+                                 const StoredResultSummary& stored,
+                                 const PreparedChange& change,
+                                 const MatchConfig& config,
+                                 const MatchContext& context);
+    struct QueryTerm {
+        std::string term;
+        double term_weight = 0;         // query weight * idf, as the query computes it
+        std::uint32_t df = 0;           // df used (capped at N); 0 = the term contributes nothing
+        bool unpinned = false;          // statistics set but the term not pinned: report when met
+        std::uint32_t snapshot_df = 0;  // the value reported as unpinned
+    };
+    const DemandLine* demand_;
+    std::vector<QueryTerm> terms_;  // sorted by term
+    std::vector<std::string> class_terms_;
+    double k1_ = 0;
+    double b_ = 0;
+    double avgdl_ = 0;
+    bool empty_corpus_ = false;
+    double text_weight_ = 0;
+    double rest_ceiling_ = 0;  // upper bound of the non-text features' weighted sum
+};
+
+// The same answer as ImpactOfChange(demand.demand(), stored, change.id, change.line, current,
+// config, context) for the `current` and context both were prepared with.
+Impact ImpactOfChange(const PreparedImpactDemand& demand,
+                      const StoredResultSummary& stored,
+                      const PreparedChange& change,
+                      const MatchConfig& config,
+                      const MatchContext& context);
+
 // Demands in `demands` that supply line `line` can reach as a candidate: demands sharing an
 // analysed text term with it, or whose compatible classification prefix (min_class_prefix
 // digits) it has, found through the demand snapshot's postings. Call it with the old AND the new

@@ -6,12 +6,16 @@
 //     one, and every demand whose top-k did change is found by ReachableDemands;
 //   * a sequence of incremental rounds (rescore only the impacted demands, carry the rest)
 //     ends with exactly the results of a full run under the same statistics;
-//   * without pinning, an unrelated change moves other demands' scores (why pinning exists).
+//   * without pinning, an unrelated change moves other demands' scores (why pinning exists);
+//   * the prepared check (PreparedChange, PreparedImpactDemand) gives ImpactOfChange's answer
+//     (may_change, reason, unpinned terms) and DemandPairText's raw BM25 bit for bit on random
+//     pairs, with pinned, partly pinned and no statistics.
 #include "matcher/impact.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <random>
 #include <set>
 
@@ -411,6 +415,89 @@ TEST(ImpactTest, WithoutPinningAnUnrelatedChangeMovesScores) {
     EXPECT_FALSE(ImpactOfChange(d, StoredResultSummary::Of(p1, 5), 3, after->Find(3), *after,
                                 config, Context(&statistics))
                      .may_change);
+}
+
+TEST(ImpactTest, PreparedCheckAgreesWithImpactOfChange) {
+    Gen gen(5);
+    std::array<int, 6> reasons{};
+    int compared = 0;
+    int unpinned_reported = 0;
+    for (int round = 0; round < 40; ++round) {
+        MatchConfig config;
+        if (round % 4 == 3) config.weights[3] = 0.6;  // another profile: price counts 3x
+        const std::size_t k = static_cast<std::size_t>(gen.Int(1, 6));
+        std::vector<SupplyLine> lines;
+        for (LineId i = 1; i <= 40; ++i) lines.push_back(gen.Supply(i));
+        LineId next_id = 41;
+        auto snapshot = SupplySnapshot::Build(lines);
+        std::vector<DemandLine> demands;
+        for (LineId i = 1; i <= 10; ++i) demands.push_back(gen.Demand(3000 + i));
+        // Statistics: pinned by a full run over the first demands only (so some query terms of
+        // the others stay unpinned), or none at all (the snapshot's exact statistics).
+        CorpusStatistics statistics = CorpusStatistics::Of(*snapshot);
+        const std::vector<DemandLine> first(demands.begin(), demands.begin() + 4);
+        FullRun(*snapshot, first, k, statistics);
+        const bool pinned = round % 5 != 4;
+        const MatchContext context = Context(pinned ? &statistics : nullptr);
+        std::vector<StoredResultSummary> stored;
+        for (const DemandLine& d : demands) {
+            stored.push_back(
+                StoredResultSummary::Of(MatchDemand(*snapshot, d, k, config, context), k));
+        }
+        // A few changes at once (edits, withdrawals, new lines); then every changed line and
+        // some unchanged ones against every demand.
+        std::vector<SupplyLine> upserts;
+        std::vector<LineId> withdrawn;
+        for (int c = gen.Int(1, 6); c > 0; --c) {
+            auto [id, version] = RandomChange(gen, *snapshot, next_id);
+            if (version) {
+                upserts.push_back(*version);
+            } else {
+                withdrawn.push_back(id);
+            }
+        }
+        const auto next = SupplySnapshot::Apply(snapshot, upserts, withdrawn);
+        std::vector<LineId> ids;
+        for (const SupplyLine& u : upserts) ids.push_back(u.id);
+        ids.insert(ids.end(), withdrawn.begin(), withdrawn.end());
+        for (int extra = 0; extra < 6; ++extra) ids.push_back(gen.Int(1, 40));
+        for (const StoredResultSummary& s : stored) {
+            if (!s.top_ids.empty()) ids.push_back(s.top_ids.back());
+            if (s.text_normaliser_id != 0) ids.push_back(s.text_normaliser_id);
+        }
+        for (std::size_t i = 0; i < demands.size(); ++i) {
+            const PreparedImpactDemand prepared(demands[i], *next, config, context);
+            for (const LineId id : ids) {
+                const SupplyLine* now = next->Find(id);
+                const PreparedChange change = PreparedChange::Of(id, now, *next);
+                const Impact want =
+                    ImpactOfChange(demands[i], stored[i], id, now, *next, config, context);
+                const Impact got = ImpactOfChange(prepared, stored[i], change, config, context);
+                EXPECT_EQ(got.may_change, want.may_change) << "round " << round << " line " << id;
+                EXPECT_EQ(ImpactReasonName(got.reason), ImpactReasonName(want.reason))
+                    << "round " << round << " demand " << demands[i].id << " line " << id;
+                EXPECT_EQ(got.unpinned_terms, want.unpinned_terms) << "round " << round;
+                ++reasons[static_cast<std::size_t>(want.reason)];
+                unpinned_reported += want.unpinned_terms.empty() ? 0 : 1;
+                ++compared;
+                if (now == nullptr) continue;
+                std::vector<std::pair<std::string, std::uint32_t>> want_unpinned;
+                std::vector<std::pair<std::string, std::uint32_t>> got_unpinned;
+                const PairText want_text = DemandPairText(*next, demands[i], *now, config,
+                                                          context.statistics, &want_unpinned);
+                const PairText got_text = prepared.Text(change, &got_unpinned);
+                EXPECT_EQ(got_text.generated, want_text.generated);
+                EXPECT_EQ(got_text.raw, want_text.raw) << "bit-identical raw BM25";
+                EXPECT_EQ(got_unpinned, want_unpinned);
+            }
+        }
+    }
+    // Not vacuous: every reason occurs, and unpinned terms are reported.
+    EXPECT_GT(compared, 2000);
+    for (std::size_t r = 0; r < reasons.size(); ++r) {
+        EXPECT_GT(reasons[r], 5) << ImpactReasonName(static_cast<ImpactReason>(r));
+    }
+    EXPECT_GT(unpinned_reported, 20);
 }
 
 TEST(ImpactTest, ReasonsForSimpleChanges) {
