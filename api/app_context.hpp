@@ -24,6 +24,7 @@ namespace renewmatch::api {
 class ReferenceData;  // api/reference.hpp (lists)
 class UnitChecker;    // api/units.hpp (lists)
 class MatchIndex;     // api/match_index.hpp (match-api)
+class AnswerCache;    // api/answer_cache.hpp (match-api)
 class RunQueue;       // api/match_runs.hpp (runs)
 
 struct AppContext {
@@ -57,6 +58,9 @@ struct AppContext {
     // match-api (issue 6): the live match index the match routes query (api/match_index.hpp).
     // Null: the match routes answer 503.
     MatchIndex* match_index = nullptr;
+    // match-api: answers of the live match routes per (line, limit, change_seq, day, config)
+    // (api/answer_cache.hpp). Null: every request computes its match.
+    AnswerCache* answer_cache = nullptr;
 
     // runs (issue 7): the match-run queue (server::RunScheduler) POST/DELETE /v1/match-runs
     // submit to. Null: those routes answer 503 runs_unavailable; reads still work.

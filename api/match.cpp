@@ -1,5 +1,6 @@
 #include "api/match.hpp"
 
+#include "api/answer_cache.hpp"
 #include "api/auth_fields.hpp"
 #include "api/http.hpp"
 #include "api/json.hpp"
@@ -14,8 +15,10 @@
 #include "schema/list_store.hpp"
 #include "schema/match_feed.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -275,7 +278,52 @@ void WriteHeader(JsonWriter& w,
     w.Field("today", matcher::FormatIsoDay(today));
 }
 
-// demand -> supply candidates, shared by GET /v1/demands/{id}/candidates and POST /v1/match.
+// Approximate heap + inline size of a result, for the answer cache's byte budget.
+std::size_t ApproxBytes(const matcher::MatchResult& r) {
+    std::size_t bytes = sizeof(r) + r.config_version.capacity() +
+                        r.candidates.capacity() * sizeof(matcher::Candidate) +
+                        r.unpinned_terms.capacity() * sizeof(r.unpinned_terms[0]);
+    for (const auto& [term, df] : r.unpinned_terms) bytes += term.capacity();
+    return bytes;
+}
+
+// The key of a cached answer: everything the matcher's result depends on besides the line
+// itself, which the view's change_seq pins (api/answer_cache.hpp).
+AnswerKey KeyFor(AnswerKind kind,
+                 std::int64_t id,
+                 std::size_t limit,
+                 const MatchIndex::View& view,
+                 matcher::Day today,
+                 const matcher::MatchConfig& config) {
+    AnswerKey key;
+    key.kind = kind;
+    key.id = id;
+    key.limit = static_cast<std::uint32_t>(limit);
+    key.change_seq = view.change_seq;
+    key.today = today;
+    key.config = MatchConfigFingerprint(config);
+    return key;
+}
+
+// The result of `match` (a callable returning a matcher::MatchResult): from the answer cache
+// when one is wired and `cacheable`, else computed here.
+template <class MatchFn>
+std::shared_ptr<const matcher::MatchResult> CachedResult(const RequestContext& ctx,
+                                                         const AnswerKey& key,
+                                                         bool cacheable,
+                                                         MatchFn&& match) {
+    if (ctx.app.answer_cache == nullptr || !cacheable) {
+        return std::make_shared<const matcher::MatchResult>(match());
+    }
+    return ctx.app.answer_cache->GetOrCompute<matcher::MatchResult>(key, [&match] {
+        auto result = std::make_shared<const matcher::MatchResult>(match());
+        const std::size_t bytes = ApproxBytes(*result);
+        return AnswerCache::Sized<matcher::MatchResult>{std::move(result), bytes};
+    });
+}
+
+// demand -> supply candidates, shared by GET /v1/demands/{id}/candidates and POST /v1/match
+// (a preview, id 0: never cached).
 Reply DemandCandidates(RequestContext& ctx,
                        const MatchIndex& index,
                        const MatchIndex::View& view,
@@ -283,8 +331,13 @@ Reply DemandCandidates(RequestContext& ctx,
                        const QueryOptions& options) {
     const matcher::MatchConfig config;
     const matcher::Day today = Today(ctx);
-    const auto result =
-        matcher::MatchDemand(*view.supply, demand, options.limit, config, index.Context(today));
+    const auto cached = CachedResult(
+        ctx, KeyFor(AnswerKind::kDemandCandidates, demand.id, options.limit, view, today, config),
+        demand.id != 0, [&] {
+            return matcher::MatchDemand(*view.supply, demand, options.limit, config,
+                                        index.Context(today));
+        });
+    const matcher::MatchResult& result = *cached;
     std::vector<std::int64_t> orgs;
     std::vector<const matcher::SupplyLine*> lines;
     for (const auto& c : result.candidates) {
@@ -394,8 +447,13 @@ Reply GetSupplyOpportunities(RequestContext& ctx) {
     }
     const matcher::MatchConfig config;
     const matcher::Day today = Today(ctx);
-    const auto result = matcher::MatchSupply(*view.demands, *supply, options->limit, config,
-                                             (*index)->Context(today));
+    const auto cached = CachedResult(
+        ctx, KeyFor(AnswerKind::kSupplyOpportunities, *id, options->limit, view, today, config),
+        true, [&] {
+            return matcher::MatchSupply(*view.demands, *supply, options->limit, config,
+                                        (*index)->Context(today));
+        });
+    const matcher::MatchResult& result = *cached;
     std::vector<std::int64_t> orgs;
     std::vector<const matcher::DemandLine*> lines;
     for (const auto& c : result.candidates) {
@@ -433,6 +491,22 @@ Reply GetSupplyOpportunities(RequestContext& ctx) {
     }
     w.EndObject();
     return JsonResponse(http::status::ok, w.Take());
+}
+
+// The matcher's part of a project answer (cached like a line's MatchResult).
+struct ProjectAnswer {
+    matcher::ProjectMatch match;
+    Counts counts;
+};
+
+std::size_t ApproxBytes(const ProjectAnswer& a) {
+    std::size_t bytes = sizeof(a) + a.match.config_version.capacity() +
+                        a.match.vendors.capacity() * sizeof(matcher::VendorCoverage) +
+                        a.match.uncovered.capacity() * sizeof(matcher::LineId);
+    for (const auto& v : a.match.vendors) {
+        bytes += v.lines.capacity() * sizeof(matcher::VendorCoverage::Line);
+    }
+    return bytes;
 }
 
 // GET /v1/projects/{id}/candidates
@@ -486,14 +560,36 @@ Reply GetProjectCandidates(RequestContext& ctx) {
     }
     const matcher::MatchConfig config;
     const matcher::Day today = Today(ctx);
-    const auto context = (*index)->Context(today);
-    const auto match = matcher::MatchProject(*view.supply, lines, options->limit, kProjectPerLineK,
-                                             config, context);
-    // Per-filter counts over the project's lines (the same per-line search MatchProject makes).
-    Counts counts;
-    for (const auto& line : lines) {
-        counts.Add(matcher::MatchDemand(*view.supply, line, kProjectPerLineK, config, context));
+    auto compute = [&] {
+        const auto context = (*index)->Context(today);
+        auto answer = std::make_shared<ProjectAnswer>();
+        answer->match = matcher::MatchProject(*view.supply, lines, options->limit, kProjectPerLineK,
+                                              config, context);
+        // Per-filter counts over the project's lines (the same per-line search MatchProject
+        // makes).
+        for (const auto& line : lines) {
+            answer->counts.Add(
+                matcher::MatchDemand(*view.supply, line, kProjectPerLineK, config, context));
+        }
+        return std::shared_ptr<const ProjectAnswer>(std::move(answer));
+    };
+    std::shared_ptr<const ProjectAnswer> answer;
+    if (ctx.app.answer_cache == nullptr) {
+        answer = compute();
+    } else {
+        // The key names the demand lines matched: the project's membership is read from SQLite
+        // per request, the lines themselves are pinned by change_seq.
+        AnswerKey key =
+            KeyFor(AnswerKind::kProjectCandidates, *id, options->limit, view, today, config);
+        key.lines.reserve(lines.size());
+        for (const auto& line : lines) key.lines.push_back(line.id);
+        answer = ctx.app.answer_cache->GetOrCompute<ProjectAnswer>(key, [&] {
+            auto value = compute();
+            return AnswerCache::Sized<ProjectAnswer>{value, ApproxBytes(*value)};
+        });
     }
+    const matcher::ProjectMatch& match = answer->match;
+    const Counts& counts = answer->counts;
     std::vector<std::int64_t> orgs;
     for (const auto& v : match.vendors) orgs.push_back(v.vendor_id);
     auto names = OrgNamesFor(ctx, orgs);
@@ -563,6 +659,42 @@ Reply GetProjectCandidates(RequestContext& ctx) {
 }
 
 }  // namespace
+
+WarmUpResult WarmDemandCandidates(const MatchIndex& index,
+                                  AnswerCache& cache,
+                                  matcher::Day today,
+                                  const std::function<bool()>& stop) {
+    const MatchIndex::View view = index.Current();
+    const matcher::MatchConfig config;
+    const auto context = index.Context(today);
+    WarmUpResult out;
+    out.change_seq = view.change_seq;
+    out.today = today;
+    std::vector<const matcher::DemandLine*> open;
+    view.demands->ForEachLive([&open](const matcher::DemandLine& d) {
+        if (d.status == "open") open.push_back(&d);
+    });
+    std::sort(open.begin(), open.end(), [](const auto* a, const auto* b) { return a->id < b->id; });
+    out.demands = open.size();
+    const auto limit = static_cast<std::size_t>(kDefaultLimit);
+    for (const matcher::DemandLine* demand : open) {
+        if (stop() || index.Current().change_seq != view.change_seq) {
+            out.cancelled = true;
+            break;
+        }
+        bool computed = false;
+        cache.GetOrCompute<matcher::MatchResult>(
+            KeyFor(AnswerKind::kDemandCandidates, demand->id, limit, view, today, config), [&] {
+                computed = true;
+                auto result = std::make_shared<const matcher::MatchResult>(
+                    matcher::MatchDemand(*view.supply, *demand, limit, config, context));
+                const std::size_t bytes = ApproxBytes(*result);
+                return AnswerCache::Sized<matcher::MatchResult>{std::move(result), bytes};
+            });
+        ++(computed ? out.computed : out.present);
+    }
+    return out;
+}
 
 void RegisterMatchRoutes(Router& router) {
     router.Add(http::verb::get, "/v1/demands/{id}/candidates", GetDemandCandidates,

@@ -24,13 +24,46 @@
 // the price feature's explanation carries its value and contribution but never the budget.
 // Before the index has finished loading every route is 503 `index_loading` (Retry-After: 1).
 //
+// Caching: with AppContext::answer_cache set, the matcher's result for the three GET routes comes
+// from api::AnswerCache (key: route, id, limit, change_seq, day, config; see
+// docs/match-api.md "The answer cache"); the JSON is rendered per request, so a cached answer is
+// byte for byte the uncached one for every caller. POST /v1/match is never cached.
+//
 // Thread-safety: handlers are stateless; they read one MatchIndex::View per request.
 #pragma once
 
+#include "matcher/domain.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+
 namespace renewmatch::api {
 
+class AnswerCache;
+class MatchIndex;
 class Router;
 
 void RegisterMatchRoutes(Router& router);
+
+// What one warm-up pass did.
+struct WarmUpResult {
+    std::int64_t change_seq = 0;  // the view warmed
+    matcher::Day today = 0;
+    std::size_t demands = 0;   // open demand lines in the view
+    std::size_t computed = 0;  // answers computed and stored
+    std::size_t present = 0;   // already in the cache
+    bool cancelled = false;    // stop() said so, or the index moved on
+};
+
+// Warm-up: stores in `cache` the answer GET /v1/demands/{id}/candidates (default limit, any
+// explain, any caller) needs for every open demand line of the index's current view on day
+// `today`, in id order, exactly as a request would (same key, same computation; a request for a
+// demand being warmed waits for it instead of repeating it). Stops between two demands when
+// `stop()` returns true or the index's change_seq has moved (those answers would be stale).
+WarmUpResult WarmDemandCandidates(const MatchIndex& index,
+                                  AnswerCache& cache,
+                                  matcher::Day today,
+                                  const std::function<bool()>& stop);
 
 }  // namespace renewmatch::api

@@ -1,9 +1,15 @@
 #include "server/app.hpp"
 
+#include "api/answer_cache.hpp"
+#include "api/match.hpp"
 #include "api/match_index.hpp"
 #include "api/response.hpp"
 #include "schema/database.hpp"
 #include "server/log.hpp"
+
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <charconv>
 #include <chrono>
@@ -37,14 +43,48 @@ api::HttpResponse ServiceHandler::ErrorResponse(const api::ApiError& error,
     return api::ErrorResponse(error, request_id);
 }
 
+std::string RenderAnswerCacheMetrics(const api::AnswerCache& cache) {
+    const api::AnswerCacheStats s = cache.stats();
+    std::string out;
+    auto metric = [&out](const char* name, const char* type, const char* help, auto value) {
+        out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+        out += std::string(name) + " " + std::to_string(value) + "\n";
+    };
+    metric("renewmatch_answer_cache_hits_total", "counter", "Match answers served from the cache.",
+           s.hits);
+    metric("renewmatch_answer_cache_waits_total", "counter",
+           "Match answers that waited for a concurrent computation of the same key.", s.waits);
+    metric("renewmatch_answer_cache_misses_total", "counter",
+           "Match answers computed for the newest index generation.", s.misses);
+    metric("renewmatch_answer_cache_stale_total", "counter",
+           "Match answers computed on an older index view (neither looked up nor stored).",
+           s.stale);
+    metric("renewmatch_answer_cache_evictions_total", "counter",
+           "Cached answers evicted to stay within the byte budget.", s.evictions);
+    metric("renewmatch_answer_cache_dropped_total", "counter",
+           "Cached answers dropped because the index changed or the day turned.", s.dropped);
+    metric("renewmatch_answer_cache_too_large_total", "counter",
+           "Answers larger than a shard's share of the budget (not stored).", s.too_large);
+    metric("renewmatch_answer_cache_bytes", "gauge", "Approximate size of the cached answers.",
+           s.bytes);
+    metric("renewmatch_answer_cache_entries", "gauge", "Cached answers.", s.entries);
+    metric("renewmatch_answer_cache_max_bytes", "gauge", "The cache's byte budget.", s.max_bytes);
+    metric("renewmatch_answer_cache_change_seq", "gauge",
+           "The index change_seq the cached answers belong to.", s.change_seq);
+    return out;
+}
+
 void RegisterMetricsRoute(api::Router& router, Metrics& metrics) {
     api::RouteOptions options;
     options.public_route = true;
     options.name = "metrics";
     router.Add(
         api::http::verb::get, "/metrics",
-        [&metrics](api::RequestContext&) -> api::Reply {
-            return api::TextResponse(api::http::status::ok, metrics.RenderPrometheus(),
+        [&metrics](api::RequestContext& ctx) -> api::Reply {
+            std::string text = metrics.RenderPrometheus();
+            if (ctx.app.answer_cache != nullptr)
+                text += RenderAnswerCacheMetrics(*ctx.app.answer_cache);
+            return api::TextResponse(api::http::status::ok, std::move(text),
                                      "text/plain; version=0.0.4; charset=utf-8");
         },
         options);
@@ -128,6 +168,71 @@ std::thread StartMatchIndexLoad(api::AppContext& app,
                      {{"count", std::to_string(stats.skipped)}, {"first", index.last_problem()}});
         }
     });
+}
+
+AnswerCacheWarmer::AnswerCacheWarmer(const api::AppContext& app,
+                                     const api::MatchIndex& index,
+                                     api::AnswerCache& cache)
+    : app_(app), index_(index), cache_(cache), thread_([this] { Run(); }) {}
+
+AnswerCacheWarmer::~AnswerCacheWarmer() {
+    Stop();
+}
+
+void AnswerCacheWarmer::Poke() {
+    {
+        std::lock_guard lock(mutex_);
+        poked_ = true;
+    }
+    wake_.notify_one();
+}
+
+void AnswerCacheWarmer::Stop() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_one();
+    if (thread_.joinable()) thread_.join();
+}
+
+void AnswerCacheWarmer::Run() {
+    // The lowest priority for this thread only (Linux: nice applies per thread): request
+    // handlers always come first.
+    const auto tid = static_cast<id_t>(syscall(SYS_gettid));
+    if (setpriority(PRIO_PROCESS, tid, 19) != 0) {
+        LogEvent("warn", "match answer cache warm-up runs at normal priority (setpriority failed)");
+    }
+    constexpr std::int64_t kMsPerDay = 86'400'000;
+    while (true) {
+        {
+            std::unique_lock lock(mutex_);
+            // Wait for a poke once the index is ready (polled while it loads).
+            while (!stopping_ && !(poked_ && index_.ready())) {
+                wake_.wait_for(lock, std::chrono::milliseconds(200));
+            }
+            if (stopping_) return;
+            poked_ = false;
+        }
+        const auto start = std::chrono::steady_clock::now();
+        const std::int64_t now = app_.NowMs();
+        const auto today = static_cast<matcher::Day>(
+            now >= 0 ? now / kMsPerDay : -((-now + kMsPerDay - 1) / kMsPerDay));
+        const api::WarmUpResult r = api::WarmDemandCandidates(index_, cache_, today, [this] {
+            std::lock_guard lock(mutex_);
+            return stopping_ || poked_;
+        });
+        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now() - start)
+                            .count();
+        LogEvent("info", "match answer cache warm-up",
+                 {{"changeSeq", std::to_string(r.change_seq)},
+                  {"demands", std::to_string(r.demands)},
+                  {"computed", std::to_string(r.computed)},
+                  {"present", std::to_string(r.present)},
+                  {"cancelled", r.cancelled ? "true" : "false"},
+                  {"ms", std::to_string(ms)}});
+    }
 }
 
 }  // namespace renewmatch::server

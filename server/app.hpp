@@ -12,10 +12,13 @@
 #include "server/metrics.hpp"
 #include "server/request_handler.hpp"
 
+#include <condition_variable>
+#include <mutex>
 #include <string>
 #include <thread>
 
 namespace renewmatch::api {
+class AnswerCache;
 class MatchIndex;
 }  // namespace renewmatch::api
 namespace renewmatch::schema {
@@ -39,8 +42,12 @@ class ServiceHandler final : public RequestHandler {
     api::Service& service_;
 };
 
-// GET /metrics (public): the Prometheus text exposition of `metrics`.
+// GET /metrics (public): the Prometheus text exposition of `metrics`, plus the match answer
+// cache's counters (RenderAnswerCacheMetrics) when AppContext::answer_cache is set.
 void RegisterMetricsRoute(api::Router& router, Metrics& metrics);
+// renewmatch_answer_cache_{hits,waits,misses,stale,evictions,dropped,too_large}_total counters
+// and the _bytes, _entries, _max_bytes and _change_seq gauges of `cache`.
+std::string RenderAnswerCacheMetrics(const api::AnswerCache& cache);
 
 // Test-only routes, registered only with --enable-test-routes (public, never in production):
 //   GET  /_test/slow?ms=N  logs {"msg":"test slow request started"} then waits N ms (<= 10000)
@@ -58,5 +65,39 @@ void RegisterTestRoutes(api::Router& router);
 // `db` or `app` go away.
 void WireMatchIndex(api::AppContext& app, api::MatchIndex& index, schema::Database& db);
 std::thread StartMatchIndexLoad(api::AppContext& app, api::MatchIndex& index, schema::Database& db);
+
+// Optional warm-up of the match answer cache (setting match_cache_warmup): one background thread
+// at the lowest CPU priority (nice 19) that, once the index is ready and again after every
+// Poke() (renewmatchd pokes after each catch-up), runs api::WarmDemandCandidates over the
+// current view: the default /candidates answer of every open demand line. A pass stops early
+// when the index moves on (its answers would be stale) or at Stop(), and the next pass starts
+// from the new view. It never delays /readyz or a write (Poke only signals). Each pass logs
+// "match answer cache warm-up" with the change_seq, demands, computed, present, cancelled and
+// milliseconds. Stop() (also the destructor) joins the thread; call it before `index`,
+// `cache` or `app` go away.
+class AnswerCacheWarmer {
+  public:
+    AnswerCacheWarmer(const api::AppContext& app,
+                      const api::MatchIndex& index,
+                      api::AnswerCache& cache);
+    ~AnswerCacheWarmer();
+    AnswerCacheWarmer(const AnswerCacheWarmer&) = delete;
+    AnswerCacheWarmer& operator=(const AnswerCacheWarmer&) = delete;
+
+    void Poke();
+    void Stop();
+
+  private:
+    void Run();
+
+    const api::AppContext& app_;
+    const api::MatchIndex& index_;
+    api::AnswerCache& cache_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool poked_ = true;      // guarded by mutex_; the first pass runs once the index is ready
+    bool stopping_ = false;  // guarded by mutex_
+    std::thread thread_;
+};
 
 }  // namespace renewmatch::server

@@ -136,6 +136,19 @@ const Setting kSettings[] = {
     {"shutdown_timeout", "DURATION", "20s",
      "after SIGINT/SIGTERM, how long in-flight requests may take before the process exits",
      [](Config& c, std::string_view v) { return ParseDurationInto(v, c.shutdown_timeout); }},
+    {"match_cache_size", "SIZE", "256MiB",
+     "memory budget of the cache of match answers (/candidates, /opportunities); 0 disables it",
+     [](Config& c, std::string_view v) -> std::string {
+         auto r = ParseSize(v);
+         if (!r) return r.error().message;
+         if (*r > (std::uint64_t{1} << 40)) return "must be at most 1TiB, got " + std::string(v);
+         c.match_cache_size = *r;
+         return {};
+     }},
+    {"match_cache_warmup", "BOOL", "false",
+     "after the index loads and after every change, compute the default /candidates answer of "
+     "every open demand in the background (lowest priority; needs match_cache_size > 0)",
+     [](Config& c, std::string_view v) { return ParseBoolInto(v, c.match_cache_warmup); }},
     {"enable_test_routes", "BOOL", "false",
      "serve the test-only /_test/slow and /_test/echo routes (integration tests only)",
      [](Config& c, std::string_view v) { return ParseBoolInto(v, c.enable_test_routes); }},

@@ -53,6 +53,11 @@ struct Config {
     std::chrono::milliseconds idle_timeout{60'000};   // keep-alive wait for the next request
     std::chrono::milliseconds shutdown_timeout{20'000};  // drain deadline after SIGINT/SIGTERM
 
+    // Match answer cache (api/answer_cache.hpp): byte budget; 0 turns caching off.
+    std::uint64_t match_cache_size = std::uint64_t{256} << 20;
+    // Background warm-up of that cache (server::AnswerCacheWarmer) after load and each change.
+    bool match_cache_warmup = false;
+
     // Test-only routes under /_test/ (slow and echo handlers). Never enable in production.
     bool enable_test_routes = false;
 

@@ -4,6 +4,7 @@
 //
 // Exit status: 0 after a graceful shutdown; 1 when the database cannot be opened or migrated,
 // or the drain deadline passed; 2 on a configuration error (message names the setting).
+#include "api/answer_cache.hpp"
 #include "api/app_context.hpp"
 #include "api/auth.hpp"
 #include "api/match_index.hpp"
@@ -86,6 +87,26 @@ int main(int argc, char** argv) {
         return 1;
     }
     rs::WireMatchIndex(app, **match_index, **db);
+    // Answers of the match routes, per (line, limit, change_seq, day, config): a repeated query
+    // costs a lookup; any index change or a new day makes older answers unusable.
+    renewmatch::api::AnswerCacheOptions cache_options;
+    cache_options.max_bytes = static_cast<std::size_t>(config->match_cache_size);
+    renewmatch::api::AnswerCache answer_cache(cache_options);
+    if (config->match_cache_size > 0) app.answer_cache = &answer_cache;
+    rs::LogEvent("info", "match answer cache",
+                 {{"maxBytes", std::to_string(config->match_cache_size)},
+                  {"enabled", config->match_cache_size > 0 ? "true" : "false"},
+                  {"warmup", config->match_cache_warmup && app.answer_cache != nullptr ? "true"
+                                                                                      : "false"}});
+    // Optional warm-up: a pass once the index is ready, another after every catch-up.
+    std::unique_ptr<rs::AnswerCacheWarmer> warmer;
+    if (config->match_cache_warmup && app.answer_cache != nullptr) {
+        warmer = std::make_unique<rs::AnswerCacheWarmer>(app, **match_index, answer_cache);
+        app.on_lines_changed = [catch_up = app.on_lines_changed, w = warmer.get()] {
+            catch_up();
+            w->Poke();
+        };
+    }
 
     // Match runs (issue 7): one job thread executes POST /v1/match-runs against the live index
     // (server/run_scheduler.hpp). Runs a previous process left queued or running are marked
@@ -136,6 +157,7 @@ int main(int argc, char** argv) {
         std::_Exit(rc);
     }
     run_scheduler.Stop();  // a running match run stops at its next batch (failed, never latest)
+    if (warmer) warmer->Stop();  // between two demands
     index_loader.join();  // a load still running at shutdown finishes first (nothing to undo)
     return 0;
 }

@@ -1,7 +1,9 @@
 // Test fixture for the live match index and the match routes: a real SQLite file with two buyer,
 // two supplier and one regulator organisation, a MatchIndex (real UDUNITS, embedded chain map),
 // and an api::Service with the list routes and the match routes, wired as renewmatchd wires
-// them (AppContext::match_index, units from the index, on_lines_changed -> CatchUp).
+// them (AppContext::match_index, units from the index, on_lines_changed -> CatchUp, an
+// AnswerCache with the default budget as AppContext::answer_cache, so every match test runs
+// through the cache; set app_.answer_cache = nullptr for uncached answers).
 //
 // Keys (a table authenticator, so tests need no key store): "buyer", "buyer2", "supplier",
 // "supplier2", "admin" (regulator org), "job" (regulator org).
@@ -10,6 +12,7 @@
 // thread-safe, the clock is atomic); SetUp/TearDown run on the test thread.
 #pragma once
 
+#include "api/answer_cache.hpp"
 #include "api/app_context.hpp"
 #include "api/json.hpp"
 #include "api/lists.hpp"
@@ -77,6 +80,8 @@ class MatchFixture : public ::testing::Test {
         app_.now_ms = [this] { return now_ms_.load(); };
         app_.units = &index_->unit_checker();
         app_.match_index = index_.get();
+        cache_ = std::make_unique<AnswerCache>();
+        app_.answer_cache = cache_.get();
         app_.on_lines_changed = [this] {
             auto caught_up = index_->CatchUp(*db_);
             if (!caught_up) ++catch_up_failures_;
@@ -161,6 +166,7 @@ class MatchFixture : public ::testing::Test {
     renewmatch::testing::TempDir dir_;
     std::unique_ptr<schema::Database> db_;
     std::unique_ptr<MatchIndex> index_;
+    std::unique_ptr<AnswerCache> cache_;
     AppContext app_;
     std::unique_ptr<Service> service_;
     std::atomic<std::int64_t> now_ms_{kStartMs};

@@ -2,7 +2,8 @@
 // SQLite file). /readyz reports the index; candidates appear after a supply list is published,
 // change after a PATCH, disappear after a withdrawal (DELETE) and after a new version drops the
 // line; the index built at start-up from an existing database serves the same lines; every
-// visibility rule holds; explanations and opportunities never carry a hidden budget.
+// visibility rule holds; explanations and opportunities never carry a hidden budget; a repeated
+// request is answered from the answer cache until a publish moves change_seq.
 #include "api/json.hpp"
 #include "api/keys.hpp"
 #include "api/orgs_uscc.hpp"
@@ -294,6 +295,93 @@ TEST_F(MatchOverTls, EveryVisibilityRuleHoldsAndHiddenBudgetsNeverLeave) {
         R"("deliveryAddress":{"region":"320505"}})";
     EXPECT_EQ(Send(verb::post, "/v1/match", buyer2_, preview).result_int(), 200U);
     EXPECT_EQ(Send(verb::post, "/v1/match", supplier_, preview).result_int(), 403U);
+}
+
+// The answer cache over the wire: a repeated /candidates request is a hit (the /metrics
+// counter moves, the body is the same), and a publish makes the next request compute afresh
+// (change_seq moved: the new line is there, the old entries dropped). With
+// --match-cache-size 0 the cache is off and the counters are not exported.
+TEST_F(MatchOverTls, RepeatedCandidatesComeFromTheCacheUntilAPublish) {
+    Publish(kDemands, buyer_);
+    Publish(kSupply, supplier_);
+    const std::int64_t d2 = LineId("/v1/demands", "ref", "D2", buyer_org_);
+    ASSERT_GT(d2, 0);
+    const std::string target = "/v1/demands/" + std::to_string(d2) + "/candidates";
+    auto metric = [this](const std::string& name) -> long long {
+        const auto r = Send(verb::get, "/metrics", "");
+        EXPECT_EQ(r.result_int(), 200U);
+        const std::string body = r.body();
+        const auto at = body.find("\n" + name + " ");
+        if (at == std::string::npos) return -1;
+        return std::stoll(body.substr(at + name.size() + 2));
+    };
+
+    const auto first = Send(verb::get, target, buyer_);
+    ASSERT_EQ(first.result_int(), 200U) << first.body();
+    const long long hits = metric("renewmatch_answer_cache_hits_total");
+    const long long misses = metric("renewmatch_answer_cache_misses_total");
+    ASSERT_GE(hits, 0);
+    ASSERT_GE(misses, 1);
+    const auto second = Send(verb::get, target, buyer_);
+    EXPECT_EQ(second.body(), first.body());
+    EXPECT_EQ(metric("renewmatch_answer_cache_hits_total"), hits + 1);
+    EXPECT_EQ(metric("renewmatch_answer_cache_misses_total"), misses);
+    EXPECT_GE(metric("renewmatch_answer_cache_entries"), 1);
+    EXPECT_GT(metric("renewmatch_answer_cache_bytes"), 0);
+
+    // A new supply list with one more machining centre: the next request is computed afresh.
+    Publish(R"({"kind":"supply","series":"more","title":"供给清单 2","lines":[
+        {"sku":"VMC1000","title":"立式加工中心 VMC1000","classification":{"id":"42612000-9"},
+         "price":{"amount":320000}}]})",
+            supplier2_);
+    const auto third = Send(verb::get, target, buyer_);
+    ASSERT_EQ(third.result_int(), 200U) << third.body();
+    EXPECT_NE(third.body(), first.body());
+    EXPECT_NE(third.body().find("VMC1000"), std::string::npos) << third.body();
+    EXPECT_EQ(first.body().find("VMC1000"), std::string::npos);
+    EXPECT_EQ(metric("renewmatch_answer_cache_misses_total"), misses + 1);
+    EXPECT_GE(metric("renewmatch_answer_cache_dropped_total"), 1);
+    EXPECT_EQ(Json(third)["changeSeq"].GetInt64(), metric("renewmatch_answer_cache_change_seq"));
+
+    // Cache off: same answer, no cache counters.
+    client_.reset();
+    server_.reset();
+    server_ = ServerProcess::Start(dir_.path(), {"--match-cache-size", "0"});
+    ASSERT_NE(server_, nullptr);
+    client_ = std::make_unique<TlsClient>(server_->port());
+    ASSERT_FALSE(client_->Connect());
+    ASSERT_TRUE(server_->WaitForLine("match index ready", std::chrono::seconds(20)).has_value());
+    const auto uncached = Send(verb::get, target, buyer_);
+    ASSERT_EQ(uncached.result_int(), 200U) << uncached.body();
+    EXPECT_EQ(uncached.body(), third.body());
+    EXPECT_EQ(metric("renewmatch_answer_cache_hits_total"), -1);
+}
+
+// --match-cache-warmup: after each change a background pass computes the default /candidates
+// answer of every open demand, so the first request for one is already a hit.
+TEST_F(MatchOverTls, WarmUpAnswersOpenDemandsBeforeTheyAreAskedFor) {
+    client_.reset();
+    server_.reset();
+    server_ = ServerProcess::Start(dir_.path(), {"--match-cache-warmup", "true"});
+    ASSERT_NE(server_, nullptr);
+    client_ = std::make_unique<TlsClient>(server_->port());
+    ASSERT_FALSE(client_->Connect());
+    ASSERT_TRUE(server_->WaitForLine("match index ready", std::chrono::seconds(20)).has_value());
+    Publish(kSupply, supplier_);
+    Publish(kDemands, buyer_);
+    const auto pass =
+        server_->WaitForLine(R"("demands":"2","computed":"2")", std::chrono::seconds(30));
+    ASSERT_TRUE(pass.has_value()) << "no warm-up pass over both demands";
+    EXPECT_NE(pass->find(R"("cancelled":"false")"), std::string::npos) << *pass;
+
+    const std::int64_t d1 = LineId("/v1/demands", "ref", "D1", buyer_org_);
+    const auto r = Send(verb::get, "/v1/demands/" + std::to_string(d1) + "/candidates", buyer_);
+    ASSERT_EQ(r.result_int(), 200U) << r.body();
+    const std::string metrics = Send(verb::get, "/metrics", "").body();
+    EXPECT_NE(metrics.find("\nrenewmatch_answer_cache_hits_total 1\n"), std::string::npos)
+        << metrics;
+    EXPECT_NE(metrics.find("\nrenewmatch_answer_cache_misses_total 2\n"), std::string::npos)
+        << metrics;  // the warm-up's two computations; the request itself was a hit
 }
 
 }  // namespace
