@@ -1,5 +1,6 @@
 #include "matcher/engine.hpp"
 
+#include "matcher/line_record.hpp"
 #include "matcher/text.hpp"
 
 #include <algorithm>
@@ -457,9 +458,49 @@ bool BetterCandidate(const Candidate& a, const Candidate& b) {
     return a.id < b.id;
 }
 
+// What `evaluate` says about one candidate.
+struct Outcome {
+    Filter failed = Filter::kCount;  // kCount: passed every filter (when not pruned)
+    bool pruned = false;             // its exact bound cannot reach the k-th score: skipped
+};
+
+// Reusable per-thread query scratch: the dense BM25 accumulator with an epoch stamp per document
+// instead of zeroing (or allocating) doc_space entries per query, and the candidate lists.
+// Grows to the largest doc_space seen by the thread (12 B per document) and is kept for the
+// thread's lifetime. RunQuery is not re-entered on one thread (evaluate never queries).
+struct QueryScratch {
+    std::vector<double> acc;
+    std::vector<std::uint32_t> stamp;  // == epoch: acc is valid and the doc is a candidate
+    std::uint32_t epoch = 0;
+    std::vector<std::size_t> touched;
+    std::vector<std::size_t> class_only;
+    std::vector<Ranked> heap;
+
+    void Begin(std::size_t doc_space) {
+        if (stamp.size() < doc_space) {
+            stamp.resize(doc_space, 0);
+            acc.resize(doc_space, 0.0);
+        }
+        if (++epoch == 0) {  // wrapped: forget every old stamp
+            std::fill(stamp.begin(), stamp.end(), 0);
+            epoch = 1;
+        }
+        touched.clear();
+        class_only.clear();
+        heap.clear();
+    }
+};
+
+QueryScratch& ThreadScratch() {
+    thread_local QueryScratch scratch;
+    return scratch;
+}
+
 // `ceilings[f]` is the largest value feature f can take for this query (1, or the neutral value
 // when the query side lacks the information, or the exact value when it depends on the query
-// side only); it tightens the pruning bound.
+// side only); it tightens the pruning bound. `evaluate(segment, doc, line, text_value, worst,
+// out)` filters (and scores into `out`) one candidate; `worst` is the k-th best candidate so
+// far, or null while fewer than k are kept (then it must not prune).
 template <class Line, class Evaluate>
 MatchResult RunQuery(const Snapshot<Line>& snapshot,
                      const QueryTerms& query,
@@ -475,9 +516,12 @@ MatchResult RunQuery(const Snapshot<Line>& snapshot,
     const double avgdl = AverageLength(snapshot, statistics);
     const double k1 = config.bm25_k1;
     const double b = config.bm25_b;
-    std::vector<double> acc(snapshot.doc_space(), 0.0);
-    std::vector<std::uint8_t> seen(snapshot.doc_space(), 0);
-    std::vector<std::size_t> touched;
+    QueryScratch& scratch = ThreadScratch();
+    scratch.Begin(snapshot.doc_space());
+    std::vector<double>& acc = scratch.acc;
+    std::vector<std::uint32_t>& stamp = scratch.stamp;
+    const std::uint32_t epoch = scratch.epoch;
+    std::vector<std::size_t>& touched = scratch.touched;
     for (const auto& [term, qw] : query.weighted) {
         const std::uint32_t df =
             QueryDocumentFrequency(snapshot, term, statistics, &result.unpinned_terms);
@@ -494,32 +538,33 @@ MatchResult RunQuery(const Snapshot<Line>& snapshot,
                 const double len = static_cast<double>(segment.lengths[p.doc]);
                 const double norm = k1 * (1 - b + b * len / avgdl);
                 const std::size_t g = base + p.doc;
-                acc[g] += term_weight * tf * (k1 + 1) / (tf + norm);
-                if (seen[g] == 0) {
-                    seen[g] = 1;
+                if (stamp[g] != epoch) {
+                    stamp[g] = epoch;
+                    acc[g] = 0.0;
                     touched.push_back(g);
                 }
+                acc[g] += term_weight * tf * (k1 + 1) / (tf + norm);
             }
         }
     }
     // Lines reached only through the classification have raw BM25 0 and come last in the
-    // visit order; they are kept aside and only put into the heap if the visit gets that far
-    // (usually the bound stops it long before; they are often most of the candidates).
-    std::vector<std::size_t> class_only;
+    // visit order; they are kept aside and only visited if the visit gets that far.
+    std::vector<std::size_t>& class_only = scratch.class_only;
     for (const std::string& term : query.class_terms) {
         for (std::size_t s = 0; s < snapshot.segment_count(); ++s) {
             const std::size_t base = snapshot.segment_base(s);
             for (const Posting& p : snapshot.segment(s).Find(term)) {
                 if (snapshot.Deleted(s, p.doc)) continue;
                 const std::size_t g = base + p.doc;
-                if (seen[g] == 0) {
-                    seen[g] = 1;
+                if (stamp[g] != epoch) {
+                    stamp[g] = epoch;
+                    acc[g] = 0.0;
                     class_only.push_back(g);
                 }
             }
         }
     }
-    std::vector<Ranked> heap;
+    std::vector<Ranked>& heap = scratch.heap;
     heap.reserve(touched.size());
     for (std::size_t g : touched) heap.push_back({acc[g], g});
     result.generated = heap.size() + class_only.size();
@@ -531,11 +576,16 @@ MatchResult RunQuery(const Snapshot<Line>& snapshot,
     // Text relevance is normalised by the best raw BM25 among the generated candidates.
     double best_raw = heap.empty() ? 0.0 : heap.front().text_raw;
     if (!class_only.empty()) best_raw = std::max(best_raw, 0.0);  // their raw BM25 is 0
-    auto line_at = [&snapshot](std::size_t g) -> const Line& {
-        // Locate the segment holding the global doc number (few segments: linear).
+    auto locate = [&snapshot](std::size_t g) {
+        // The segment holding the global doc number (few segments: linear).
         std::size_t s = snapshot.segment_count() - 1;
         while (snapshot.segment_base(s) > g) --s;
-        return snapshot.segment(s).lines[g - snapshot.segment_base(s)];
+        return std::pair<std::size_t, std::uint32_t>(
+            s, static_cast<std::uint32_t>(g - snapshot.segment_base(s)));
+    };
+    auto line_at = [&](std::size_t g) -> const Line& {
+        const auto [s, d] = locate(g);
+        return snapshot.segment(s).lines[d];
     };
     result.text_normaliser = best_raw;
     if (best_raw > 0) {
@@ -556,26 +606,49 @@ MatchResult RunQuery(const Snapshot<Line>& snapshot,
     std::vector<Candidate> top;  // a heap whose front is the worst kept candidate
     auto worst_first = [](const Candidate& x, const Candidate& y) { return BetterCandidate(x, y); };
     bool class_only_merged = class_only.empty();
+    // Once the text candidates are exhausted, the classification-only ones (all raw 0, visited
+    // in doc order, as the heap would pop them) are read straight from the sorted list.
+    bool class_only_linear = false;
+    std::size_t class_only_next = 0;
     for (;;) {
         if (!class_only_merged && (heap.empty() || heap.front().text_raw <= 0)) {
-            for (std::size_t g : class_only) heap.push_back({0.0, g});
-            std::make_heap(heap.begin(), heap.end(), by_text);
+            if (heap.empty()) {
+                if (!std::is_sorted(class_only.begin(), class_only.end())) {
+                    std::sort(class_only.begin(), class_only.end());
+                }
+                class_only_linear = true;
+            } else {
+                for (std::size_t g : class_only) heap.push_back({0.0, g});
+                std::make_heap(heap.begin(), heap.end(), by_text);
+            }
             class_only_merged = true;
         }
-        if (heap.empty()) break;
-        std::pop_heap(heap.begin(), heap.end(), by_text);
-        const Ranked next = heap.back();
-        heap.pop_back();
+        Ranked next{};
+        if (class_only_linear) {
+            if (class_only_next == class_only.size()) break;
+            next = {0.0, class_only[class_only_next++]};
+        } else {
+            if (heap.empty()) break;
+            std::pop_heap(heap.begin(), heap.end(), by_text);
+            next = heap.back();
+            heap.pop_back();
+        }
         const double text_value = best_raw > 0 ? next.text_raw / best_raw : 0.0;
         // Bound with a small slack so floating-point rounding can never prune a true top-k line.
         const double bound = text_weight * text_value + rest + 1e-9;
         if (top.size() == k && bound < top.front().score) break;
         ++result.examined;
-        const Line& line = line_at(next.doc);
+        const auto [s, d] = locate(next.doc);
+        const Line& line = snapshot.segment(s).lines[d];
         Candidate candidate;
-        const Filter failed = evaluate(line, text_value, candidate);
-        if (failed != Filter::kCount) {
-            ++result.rejected[static_cast<std::size_t>(failed)];
+        const Outcome outcome =
+            evaluate(s, d, line, text_value, top.size() == k ? &top.front() : nullptr, candidate);
+        if (outcome.pruned) {
+            ++result.pruned;
+            continue;
+        }
+        if (outcome.failed != Filter::kCount) {
+            ++result.rejected[static_cast<std::size_t>(outcome.failed)];
             continue;
         }
         if (top.size() < k) {
@@ -625,6 +698,21 @@ QueryTerms SupplyQuery(const SupplyLine& supply, const MatchConfig& config) {
     return query;
 }
 
+// The filters the line record does not cover (certifications, requirements), in filter order.
+Filter LineOnlyFilters(const PreparedDemand& prepared,
+                       const SupplyLine& supply,
+                       const MatchContext& context) {
+    const DemandLine& demand = prepared.line;
+    if (!CertificationsHeld(prepared, supply, context.today)) return Filter::kCertifications;
+    for (std::size_t r = 0; r < demand.requirements.size(); ++r) {
+        if (demand.requirements[r].mandatory &&
+            !CheckRequirement(prepared, r, supply, context).met) {
+            return Filter::kRequirements;
+        }
+    }
+    return Filter::kCount;
+}
+
 Filter FirstFailingFilterPrepared(const PreparedDemand& prepared,
                                   const SupplyLine& supply,
                                   const MatchConfig& config,
@@ -656,14 +744,7 @@ Filter FirstFailingFilterPrepared(const PreparedDemand& prepared,
         (!supply.localization_rate || *supply.localization_rate < *demand.localization_rate_min)) {
         return Filter::kLocalisationFloor;
     }
-    if (!CertificationsHeld(prepared, supply, today)) return Filter::kCertifications;
-    for (std::size_t r = 0; r < demand.requirements.size(); ++r) {
-        if (demand.requirements[r].mandatory &&
-            !CheckRequirement(prepared, r, supply, context).met) {
-            return Filter::kRequirements;
-        }
-    }
-    return Filter::kCount;
+    return LineOnlyFilters(prepared, supply, context);
 }
 
 Candidate ScorePairPrepared(const PreparedDemand& prepared,
@@ -811,14 +892,37 @@ MatchResult MatchDemand(const SupplySnapshot& snapshot,
     neutral_unless(Feature::kLeadTimeSlack, demand.need_by.has_value());
     neutral_unless(Feature::kRegion, !demand.delivery_region.empty());
     neutral_unless(Feature::kChainAffinity, context.chains != nullptr);
+    const RecordQuery records(demand, config, context);
+    const double text_weight = config.Weight(Feature::kText);
     return RunQuery(snapshot, query, k, config, ceilings, context.statistics,
-                    [&](const SupplyLine& line, double text_value, Candidate& out) {
-                        const Filter failed =
-                            FirstFailingFilterPrepared(prepared, line, config, context);
-                        if (failed == Filter::kCount) {
+                    [&](std::size_t segment, std::uint32_t doc, const SupplyLine& line,
+                        double text_value, const Candidate* worst, Candidate& out) {
+                        Outcome outcome;
+                        const SupplyRecords& segment_records = snapshot.segment(segment).records;
+                        if (segment_records.lines[doc].Has(SupplyRecord::kExactOnLine)) {
+                            // Strings too long for the record: the full evaluation on the line,
+                            // unpruned.
+                            outcome.failed =
+                                FirstFailingFilterPrepared(prepared, line, config, context);
+                        } else {
+                            // The cheap filters on the record (exactly FirstFailingFilter's answer
+                            // for them); then, once k candidates are kept, the exact bound from the
+                            // record; only then the line's certifications and requirements, and the
+                            // score.
+                            outcome.failed = records.FirstFailing(segment_records, doc);
+                            if (outcome.failed != Filter::kCount) return outcome;
+                            if (worst != nullptr &&
+                                records.BoundBelow(segment_records, doc, text_weight * text_value,
+                                                   worst->score)) {
+                                outcome.pruned = true;
+                                return outcome;
+                            }
+                            outcome.failed = LineOnlyFilters(prepared, line, context);
+                        }
+                        if (outcome.failed == Filter::kCount) {
                             out = ScorePairPrepared(prepared, line, text_value, config, context);
                         }
-                        return failed;
+                        return outcome;
                     });
 }
 
@@ -844,13 +948,15 @@ MatchResult MatchSupply(const DemandSnapshot& snapshot,
         FreshnessValue(supply, context.today, config.freshness_half_life_days);
     // Pinned statistics describe the supply corpus; the demand corpus uses its own.
     return RunQuery(snapshot, query, k, config, ceilings, nullptr,
-                    [&](const DemandLine& line, double text_value, Candidate& out) {
-                        const Filter failed = FirstFailingFilter(line, supply, config, context);
-                        if (failed == Filter::kCount) {
+                    [&](std::size_t, std::uint32_t, const DemandLine& line, double text_value,
+                        const Candidate*, Candidate& out) {
+                        Outcome outcome;
+                        outcome.failed = FirstFailingFilter(line, supply, config, context);
+                        if (outcome.failed == Filter::kCount) {
                             out = ScorePair(line, supply, text_value, config, context);
                             out.id = line.id;
                         }
-                        return failed;
+                        return outcome;
                     });
 }
 

@@ -20,17 +20,33 @@
 // sum(w_f * ceiling_f), and the visit stops as soon as that bound falls below the k-th best
 // score. The result is exactly the brute-force top-k (weights must be >= 0).
 //
+// Per-candidate pruning (MatchDemand). Each supply segment carries a compact record per line
+// (matcher/line_record.hpp): the filters up to the localisation floor are evaluated on it
+// (exactly FirstFailingFilter's answer, without string compares or touching the SupplyLine),
+// and so is the exact value of the classification (without taxonomy), price, capacity,
+// lead-time, region, energy and freshness features. Once k candidates are kept, a candidate
+// that passes the record filters but whose bound w_text * text + exact record features +
+// ceilings of requirement fit and chain affinity cannot reach the k-th score is skipped
+// (`MatchResult::pruned`) without the certification/requirement filters and without scoring.
+// The visit order, the stopping point, `examined`, `generated` and the normaliser are
+// unchanged; so are all rejected counts when fewer than k candidates are returned (nothing is
+// pruned then). With k candidates returned, `rejected[kCertifications]` and
+// `rejected[kRequirements]` no longer count pruned lines (they could not have entered anyway).
+//
 // Complexity per query: O(P) to accumulate BM25 over the P postings of the query's terms plus
 // O(T) to heapify the T candidates that share a text term, then O(E log T) for the E candidates
-// examined before the bound stops the visit (E is typically a small multiple of k).
-// Classification-only candidates (raw BM25 0, last in the visit order) are only collected, and
-// enter the heap only if the visit reaches raw score 0. Memory: 9 bytes per document of the
-// snapshot (dense double accumulator + seen byte), allocated per call. MaxScore-style dynamic
-// pruning of the postings was tried and measured slower (docs/performance.md).
+// examined before the bound stops the visit; each examined candidate costs a record read
+// (~80 B) and, unless pruned, the line filters and scoring. Classification-only candidates (raw
+// BM25 0, last in the visit order) are only collected, and visited in doc order (no heap) only
+// if the visit reaches raw score 0. Memory: a per-thread scratch, reused across queries: 12
+// bytes per document of the largest snapshot the thread has queried (accumulator + epoch stamp,
+// so nothing is zeroed per query) plus the candidate lists. MaxScore-style dynamic pruning of
+// the postings was tried and measured slower (docs/performance.md).
 //
 // Thread-safety: all functions are pure and take their inputs by const reference; they may run
-// concurrently on a shared snapshot. The batch call starts the number of worker threads the
-// caller asks for and joins them before returning (the only threads the matcher ever starts).
+// concurrently on a shared snapshot (the query scratch is thread_local, never shared). The batch
+// call starts the number of worker threads the caller asks for and joins them before returning (the
+// only threads the matcher ever starts).
 #pragma once
 
 #include "matcher/domain.hpp"
@@ -183,7 +199,12 @@ struct MatchResult {
     std::vector<Candidate> candidates;                   // score descending, then id ascending
     std::array<std::uint64_t, kFilterCount> rejected{};  // first failing filter -> count
     std::uint64_t generated = 0;  // candidates produced by generation (relevance gate passed)
-    std::uint64_t examined = 0;   // candidates filtered and scored before the bound stopped
+    std::uint64_t examined = 0;   // candidates visited before the bound stopped the visit
+    // Of the examined: candidates that passed the record filters (all but certifications and
+    // requirements) while k candidates were already kept, but whose exact per-candidate bound
+    // could not reach the k-th score, so they were neither checked against certifications and
+    // requirements nor scored (MatchDemand only; 0 when fewer than k candidates are returned).
+    std::uint64_t pruned = 0;
     // The text normaliser: the best raw BM25 among the generated candidates (filtered or not),
     // and the id of the line that has it (smallest id on ties; 0 when it is 0, i.e. no candidate
     // shares a text term). Stored with a result so a later change can be checked cheaply.

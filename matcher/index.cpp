@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cassert>
 #include <map>
+#include <type_traits>
 #include <unordered_set>
 
 namespace renewmatch::matcher {
@@ -127,6 +128,9 @@ std::shared_ptr<const Segment<Line>> BuildSegment(std::vector<Line> lines,
             segment->postings[cursor[pairs[i].doc]++] = {doc, pairs[i].tf};
         }
         begin = line_end[doc];
+    }
+    if constexpr (std::is_same_v<Line, SupplyLine>) {
+        segment->records = BuildSupplyRecords(lines);
     }
     segment->lines = std::move(lines);
     return segment;

@@ -40,6 +40,7 @@
 #pragma once
 
 #include "matcher/domain.hpp"
+#include "matcher/line_record.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -83,6 +84,9 @@ struct Segment {
     // (line id, doc) sorted by id: 16 B per line (a hash map node costs ~40 B plus buckets).
     std::vector<std::pair<LineId, std::uint32_t>> local;
     std::uint64_t total_length = 0;
+    // Supply segments only (empty for demand lines): the compact per-line records the query
+    // evaluates the cheap filters and the pruning bound on (matcher/line_record.hpp).
+    SupplyRecords records;
 
     std::span<const Posting> Find(const std::string& term) const;
     // The doc number of line `id` in this segment (dead or alive), or -1.

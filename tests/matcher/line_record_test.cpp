@@ -1,0 +1,356 @@
+// The compact supply-line record (matcher/line_record.hpp) and the record-pruned query:
+//   * the record's filters give exactly FirstFailingFilter's answer for every filter before
+//     certifications, on randomised lines and demands (missing values, expired certificates,
+//     units, several classifications and schemes, empty and long strings);
+//   * the record's feature values are bit-identical to ScorePair's;
+//   * lines whose strings do not fit are marked for evaluation on the line;
+//   * MatchDemand equals an exhaustive pairwise reference (every generated line filtered and
+//     scored), bit for bit: candidates, scores, generated, normaliser, and every rejected count
+//     when fewer than k candidates come back; with k full, the same top k.
+#include "matcher/line_record.hpp"
+
+#include "matcher/engine.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+namespace renewmatch::matcher {
+namespace {
+
+class Random {
+  public:
+    explicit Random(unsigned seed) : rng_(seed) {}
+    int Int(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
+    bool Coin(double p) { return std::bernoulli_distribution(p)(rng_); }
+    template <class T>
+    const T& Pick(const std::vector<T>& v) {
+        return v[static_cast<std::size_t>(Int(0, static_cast<int>(v.size()) - 1))];
+    }
+
+  private:
+    std::mt19937 rng_;
+};
+
+const std::vector<std::string> kWords = {"数控", "车床",   "加工中心", "空压机",  "螺杆",
+                                         "pump", "motor",  "servo",    "VMC-850", "FANUC",
+                                         "ABB",  "电池包", "注塑机",   "laser",   "robot"};
+const std::vector<std::string> kCodes = {"",           "42621100-6", "42622000-6", "42990000-2",
+                                         "42000000-1", "31440000-2", "4",          "845710",
+                                         "42621100",   "abc"};
+const std::vector<std::string> kSchemes = {"CPV", "CPV", "CPV", "HS", "LONGSCHEME"};
+const std::vector<std::string> kRegions = {"",     "32", "3205", "320505",   "44",
+                                           "4403", "11", "3",    "32050512", "320505123"};
+const std::vector<std::string> kCurrencies = {"CNY", "CNY", "USD", "", "VERYLONGCUR"};
+const std::vector<std::string> kCerts = {"CE", "CCC", "ISO9001", "ｃｅ"};
+
+std::string Text(Random& r, int lo, int hi) {
+    std::string out;
+    for (int i = r.Int(lo, hi); i > 0; --i) out += (out.empty() ? "" : " ") + r.Pick(kWords);
+    return out;
+}
+
+Classification Class(Random& r) {
+    Classification c;
+    c.scheme = r.Pick(kSchemes);
+    c.id = r.Pick(kCodes);
+    if (r.Coin(0.02)) c.id = "123456789012345678";  // more digits than the record keeps
+    return c;
+}
+
+SupplyLine RandomSupply(Random& r, LineId id) {
+    SupplyLine s;
+    s.id = id;
+    s.vendor_id = r.Int(1, 9);
+    s.title = Text(r, 1, 4);
+    if (r.Coin(0.4)) s.description = Text(r, 0, 5);
+    s.classification = Class(r);
+    for (int i = r.Int(0, 2); i > 0; --i) s.additional_classifications.push_back(Class(r));
+    if (r.Coin(0.7)) s.price_amount = r.Coin(0.05) ? 0.0 : r.Int(1, 100) * 1000.0;
+    s.price_currency = r.Pick(kCurrencies);
+    if (r.Coin(0.3)) s.price_valid_until = r.Int(90, 110);
+    if (r.Coin(0.3)) s.min_order_qty = r.Int(0, 4) * 0.5;
+    if (r.Coin(0.5)) s.capacity_per_month = r.Int(0, 10);
+    if (r.Coin(0.6)) s.lead_time_days = r.Int(0, 90);
+    for (int i = r.Int(0, 2); i > 0; --i) s.service_areas.push_back(r.Pick(kRegions));
+    for (int i = r.Int(0, 1); i > 0; --i) s.excluded_areas.push_back(r.Pick(kRegions));
+    for (int i = r.Int(0, 2); i > 0; --i) {
+        Certification c{r.Pick(kCerts), "n", std::nullopt};
+        if (r.Coin(0.4)) c.expires_at = r.Int(80, 200);
+        s.certifications.push_back(c);
+    }
+    if (r.Coin(0.5)) s.energy_efficiency_grade = r.Int(1, 6);
+    if (r.Coin(0.5)) s.localization_rate = r.Int(0, 10) / 10.0;
+    s.first_of_kind = r.Coin(0.2);
+    s.second_hand = r.Coin(0.2);
+    if (r.Coin(0.5)) {
+        s.attributes.push_back(
+            {"power", r.Int(1, 20) * 1.0, {}, {}, r.Coin(0.5) ? "kW" : "hp", ""});
+    }
+    if (r.Coin(0.3)) {
+        s.attributes.push_back({"controller", {}, {}, {}, "", r.Coin(0.5) ? "FANUC" : "Siemens"});
+    }
+    s.status = r.Coin(0.85) ? "active" : (r.Coin(0.5) ? "suspended" : "Active");
+    s.vendor_region = r.Pick(kRegions);
+    s.last_confirmed_at = r.Coin(0.3) ? 0 : r.Int(1, 120);
+    return s;
+}
+
+DemandLine RandomDemand(Random& r, LineId id) {
+    DemandLine d;
+    d.id = id;
+    d.title = Text(r, 1, 3);
+    if (r.Coin(0.4)) d.description = Text(r, 0, 4);
+    if (r.Coin(0.7)) d.classification = Class(r);
+    if (r.Coin(0.2)) d.additional_classifications.push_back(Class(r));
+    d.quantity = r.Coin(0.05) ? 0.0 : r.Int(1, 5);
+    if (r.Coin(0.7)) d.budget_amount = r.Coin(0.05) ? 0.0 : r.Int(1, 300) * 1000.0;
+    d.budget_currency = r.Pick(kCurrencies);
+    d.delivery_region = r.Pick(kRegions);
+    if (r.Coin(0.6)) d.need_by = r.Int(95, 200);
+    if (r.Coin(0.2)) d.response_deadline = r.Int(95, 105);
+    if (r.Coin(0.3)) d.certifications_required = {r.Pick(kCerts)};
+    if (r.Coin(0.2)) d.energy_efficiency_min = r.Int(1, 4);
+    if (r.Coin(0.2)) d.localization_rate_min = r.Int(0, 8) / 10.0;
+    d.second_hand_allowed = r.Coin(0.4);
+    if (r.Coin(0.4)) {
+        Requirement q;
+        q.name = "power";
+        q.min = r.Int(1, 15);
+        q.unit = "kW";
+        q.mandatory = r.Coin(0.5);
+        d.requirements.push_back(q);
+    }
+    d.status = r.Coin(0.95) ? "open" : "closed";
+    return d;
+}
+
+struct World {
+    std::unique_ptr<UnitSystem> units;
+    MatchConfig config;
+    MatchContext context;
+    World() {
+        std::string error;
+        units = UnitSystem::Load(&error);
+        context.today = 100;
+        context.units = units.get();
+    }
+};
+
+World& Shared() {
+    static World world;
+    return world;
+}
+
+bool Fits(const SupplyLine& s) {
+    auto digits = [](const std::string& id) {
+        std::size_t n = 0;
+        for (char c : id) {
+            if (c == '-') break;
+            n += c >= '0' && c <= '9';
+        }
+        return n;
+    };
+    auto fits_class = [&](const Classification& c) {
+        return c.id.empty() || (c.scheme.size() <= 8 && digits(c.id) <= 16);
+    };
+    bool fits = s.price_currency.size() <= 7 && fits_class(s.classification);
+    for (const auto& c : s.additional_classifications) fits = fits && fits_class(c);
+    for (const auto& a : s.service_areas) fits = fits && a.size() <= 8;
+    for (const auto& a : s.excluded_areas) fits = fits && a.size() <= 8;
+    return fits;
+}
+
+TEST(LineRecordTest, PackShortIsAPrefixPreservingEncoding) {
+    ShortCode a;
+    ShortCode b;
+    ASSERT_TRUE(PackShort("32", a));
+    ASSERT_TRUE(PackShort("320505", b));
+    EXPECT_EQ(a.size, 2);
+    EXPECT_EQ(b.bytes & 0xffff000000000000ULL, a.bytes);
+    EXPECT_FALSE(PackShort("123456789", a));
+    std::uint64_t x = 0;
+    std::uint64_t y = 0;
+    ASSERT_TRUE(PackCurrency("CNY", x));
+    ASSERT_TRUE(PackCurrency("CN", y));
+    EXPECT_NE(x, y);
+    EXPECT_FALSE(PackCurrency("ABCDEFGH", x));
+}
+
+TEST(LineRecordTest, RecordFiltersAndFeaturesEqualTheLineBasedOnes) {
+    World& w = Shared();
+    ASSERT_NE(w.units, nullptr);
+    Random r(4242);
+    std::vector<SupplyLine> lines;
+    for (int i = 0; i < 600; ++i) lines.push_back(RandomSupply(r, i + 1));
+    const SupplyRecords records = BuildSupplyRecords(lines);
+    ASSERT_EQ(records.lines.size(), lines.size());
+    std::size_t exact_on_line = 0;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        const bool flagged = records.lines[i].Has(SupplyRecord::kExactOnLine);
+        EXPECT_EQ(flagged, !Fits(lines[i])) << "line " << i;
+        exact_on_line += flagged;
+    }
+    EXPECT_GT(exact_on_line, 0u);
+    EXPECT_LT(exact_on_line, lines.size() / 2);
+    std::array<std::size_t, kFilterCount + 1> seen{};
+    for (int q = 0; q < 150; ++q) {
+        const DemandLine demand = RandomDemand(r, 1000 + q);
+        // Half the demands with a taxonomy (classification then comes from the line).
+        Taxonomy taxonomy;
+        taxonomy.parent["4262"] = "42";
+        taxonomy.parent["42"] = "";
+        MatchContext context = w.context;
+        if (q % 2 == 1) context.taxonomy = &taxonomy;
+        const RecordQuery query(demand, w.config, context);
+        for (std::uint32_t doc = 0; doc < lines.size(); ++doc) {
+            const SupplyLine& line = lines[doc];
+            if (records.lines[doc].Has(SupplyRecord::kExactOnLine)) continue;
+            const Filter want = FirstFailingFilter(demand, line, w.config, context);
+            const Filter got = query.FirstFailing(records, doc);
+            ++seen[static_cast<std::size_t>(want)];
+            if (want < Filter::kCertifications) {
+                EXPECT_EQ(got, want) << "demand " << q << " line " << doc;
+            } else {
+                EXPECT_EQ(got, Filter::kCount) << "demand " << q << " line " << doc;
+            }
+            const Candidate scored = ScorePair(demand, line, 0.5, w.config, context);
+            const auto values = query.FeatureValues(records, doc);
+            std::size_t computed = 0;
+            for (std::size_t f = 0; f < kFeatureCount; ++f) {
+                if (std::isnan(values[f])) continue;
+                ++computed;
+                EXPECT_EQ(values[f], scored.features[f].value)
+                    << FeatureName(static_cast<Feature>(f)) << " demand " << q << " line " << doc;
+            }
+            // Price, capacity, lead time, region, energy, freshness always; classification
+            // without a taxonomy.
+            EXPECT_EQ(computed, context.taxonomy == nullptr ? 7u : 6u);
+            // The bound is an upper bound of the score's non-text part.
+            double rest = 0;
+            for (std::size_t f = 1; f < kFeatureCount; ++f) rest += scored.features[f].contribution;
+            EXPECT_GE(query.RestBound(records, doc) + 1e-12, rest);
+        }
+    }
+    // The random data reaches every filter (so the comparison above means something).
+    for (std::size_t f = 0; f <= kFilterCount; ++f) {
+        if (f == static_cast<std::size_t>(Filter::kResponseOpen)) continue;  // per demand
+        EXPECT_GT(seen[f], 0u) << FilterName(static_cast<Filter>(f));
+    }
+}
+
+// Every generated line filtered and scored (no bound at all), with DemandPairText's raw BM25
+// (bit-identical to the query's accumulation).
+struct Reference {
+    std::vector<Candidate> top;
+    std::array<std::uint64_t, kFilterCount> rejected{};
+    std::uint64_t generated = 0;
+    double normaliser = 0;
+    LineId normaliser_id = 0;
+};
+
+Reference Exhaustive(const SupplySnapshot& snapshot,
+                     const std::vector<SupplyLine>& lines,
+                     const DemandLine& demand,
+                     std::size_t k,
+                     const MatchConfig& config,
+                     const MatchContext& context) {
+    Reference out;
+    std::vector<std::pair<const SupplyLine*, double>> generated;
+    for (const SupplyLine& line : lines) {
+        const PairText text = DemandPairText(snapshot, demand, line, config, nullptr);
+        if (!text.generated) continue;
+        generated.emplace_back(&line, text.raw);
+        if (text.raw > out.normaliser ||
+            (text.raw == out.normaliser && text.raw > 0 && line.id < out.normaliser_id)) {
+            out.normaliser = text.raw;
+            out.normaliser_id = line.id;
+        }
+    }
+    out.generated = generated.size();
+    for (const auto& [line, raw] : generated) {
+        const Filter failed = FirstFailingFilter(demand, *line, config, context);
+        if (failed != Filter::kCount) {
+            ++out.rejected[static_cast<std::size_t>(failed)];
+            continue;
+        }
+        const double text = out.normaliser > 0 ? raw / out.normaliser : 0.0;
+        out.top.push_back(ScorePair(demand, *line, text, config, context));
+    }
+    std::sort(out.top.begin(), out.top.end(), [](const Candidate& a, const Candidate& b) {
+        return a.score != b.score ? a.score > b.score : a.id < b.id;
+    });
+    if (out.top.size() > k) out.top.resize(k);
+    return out;
+}
+
+class PrunedQueryTest : public ::testing::TestWithParam<unsigned> {};
+
+TEST_P(PrunedQueryTest, EqualsTheExhaustiveReferenceWithKFullAndNotFull) {
+    World& w = Shared();
+    ASSERT_NE(w.units, nullptr);
+    Random r(GetParam());
+    std::vector<SupplyLine> lines;
+    // Few classes, many lines: most generated candidates are classification-only (raw 0), the
+    // case the record bound prunes.
+    for (int i = 0; i < 400; ++i) {
+        SupplyLine s = RandomSupply(r, i + 1);
+        if (r.Coin(0.6)) s.title = r.Coin(0.5) ? "设备" : "equipment";
+        lines.push_back(s);
+    }
+    // Two segments and a tombstone, so records are looked up per segment.
+    std::vector<SupplyLine> first(lines.begin(), lines.begin() + 300);
+    std::vector<SupplyLine> second(lines.begin() + 300, lines.end());
+    auto snapshot = SupplySnapshot::Build(first);
+    const LineId withdrawn = 7;
+    snapshot = SupplySnapshot::Apply(snapshot, second, std::span<const LineId>(&withdrawn, 1));
+    std::erase_if(lines, [&](const SupplyLine& s) { return s.id == withdrawn; });
+    std::uint64_t pruned_total = 0;
+    std::size_t full = 0;
+    std::size_t not_full = 0;
+    for (int q = 0; q < 30; ++q) {
+        const DemandLine demand = RandomDemand(r, 5000 + q);
+        const Reference all =
+            Exhaustive(*snapshot, lines, demand, lines.size(), w.config, w.context);
+        for (std::size_t k : {std::size_t{1}, std::size_t{3}, std::size_t{10}, std::size_t{500}}) {
+            const MatchResult got = MatchDemand(*snapshot, demand, k, w.config, w.context);
+            Reference want = all;
+            if (want.top.size() > k) want.top.resize(k);
+            ASSERT_EQ(got.candidates.size(), want.top.size()) << "demand " << q << " k " << k;
+            for (std::size_t i = 0; i < want.top.size(); ++i) {
+                EXPECT_EQ(got.candidates[i].id, want.top[i].id) << "rank " << i;
+                EXPECT_EQ(got.candidates[i].score, want.top[i].score) << "rank " << i;
+                for (std::size_t f = 0; f < kFeatureCount; ++f) {
+                    EXPECT_EQ(got.candidates[i].features[f].value, want.top[i].features[f].value);
+                }
+            }
+            EXPECT_EQ(got.generated, want.generated);
+            EXPECT_EQ(got.text_normaliser, want.normaliser);
+            EXPECT_EQ(got.text_normaliser_id, want.normaliser_id);
+            std::uint64_t rejected = 0;
+            for (auto n : got.rejected) rejected += n;
+            EXPECT_LE(rejected + got.candidates.size() + got.pruned, got.examined);
+            EXPECT_LE(got.examined, got.generated);
+            if (got.candidates.size() < k) {
+                ++not_full;
+                // Not full: every generated line was filtered and counted, nothing pruned.
+                EXPECT_EQ(got.rejected, want.rejected) << "demand " << q << " k " << k;
+                EXPECT_EQ(got.pruned, 0u);
+                EXPECT_EQ(got.examined, got.generated);
+            } else {
+                ++full;
+                pruned_total += got.pruned;
+            }
+        }
+    }
+    EXPECT_GT(full, 0u);
+    EXPECT_GT(not_full, 0u);
+    EXPECT_GT(pruned_total, 0u);  // the bound does prune here
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, PrunedQueryTest, ::testing::Range(1u, 7u));
+
+}  // namespace
+}  // namespace renewmatch::matcher
