@@ -25,6 +25,7 @@
 #include <mutex>
 #include <string>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -231,6 +232,29 @@ const UnitChecker* DefaultUnits() {
     return catalog.get();
 }
 
+// A unit checker that remembers another one's answers, for one upload: a catalog repeats a
+// handful of unit spellings on every line, and each answer costs several UDUNITS parses. The
+// answers are the inner checker's, unchanged. Thread-safe (a mutex), as UnitChecker requires;
+// at most kMaxEntries spellings are remembered, later ones are passed through.
+class MemoUnits final : public UnitChecker {
+  public:
+    explicit MemoUnits(const UnitChecker& inner) : inner_(inner) {}
+
+    boost::system::result<std::string, UnitProblem> Validate(std::string_view unit) const override {
+        std::lock_guard lock(mutex_);
+        if (auto it = memo_.find(std::string(unit)); it != memo_.end()) return it->second;
+        auto answer = inner_.Validate(unit);
+        if (memo_.size() < kMaxEntries) memo_.emplace(std::string(unit), answer);
+        return answer;
+    }
+
+  private:
+    static constexpr std::size_t kMaxEntries = 4096;
+    const UnitChecker& inner_;
+    mutable std::mutex mutex_;
+    mutable std::unordered_map<std::string, boost::system::result<std::string, UnitProblem>> memo_;
+};
+
 // What uploads and patches are validated against: the wired reference data and unit checker,
 // else the embedded tables and the process-wide catalog; GB/T 2260 regions and GB/T 4754
 // sectors from the embedded organisation reference. 503 when UDUNITS-2 is not available.
@@ -321,6 +345,8 @@ Reply PostList(RequestContext& ctx, const ListRouteOptions& options) {
     if (!context) return context.error();
     DecodeContext& decode = *context;
     decode.limits.max_lines = options.max_lines;
+    const MemoUnits memo_units(*decode.units);
+    decode.units = &memo_units;
 
     ApiResult<DecodedList> decoded = ApiError{};
     if (is_csv) {
@@ -389,10 +415,18 @@ Reply PostList(RequestContext& ctx, const ListRouteOptions& options) {
     rq.now_ms = ctx.now_ms;
     rq.key_id = principal.key_id;
     rq.request_id = ctx.request_id;
-    rq.bodies.reserve(list.line_count());
-    for (const auto& d : list.demands) rq.bodies.push_back(DemandBody(d));
-    for (const auto& s : list.supply) rq.bodies.push_back(SupplyBody(s));
-    for (const auto& p : list.projects) rq.bodies.push_back(ProjectBody(p));
+    // Each canonical body is built just before its line is written (not all up front).
+    rq.make_body = [&list](std::size_t i) {
+        switch (list.header.kind) {
+            case ListKind::kDemand:
+                return DemandBody(list.demands[i]);
+            case ListKind::kSupply:
+                return SupplyBody(list.supply[i]);
+            case ListKind::kProject:
+                return ProjectBody(list.projects[i]);
+        }
+        return std::string();
+    };
     rq.demands = &list.demands;
     rq.supply = &list.supply;
     rq.projects = &list.projects;
@@ -470,6 +504,12 @@ Reply PostList(RequestContext& ctx, const ListRouteOptions& options) {
         return ToApiError(written.error(), "the list could not be stored");
     }
     if (written->replayed) return Replay(written->status, std::move(written->body));
+    // The decoded lines are stored now: free them before the live index catches up, so the
+    // two never occupy memory at the same time.
+    rq.make_body = nullptr;
+    std::vector<matcher::DemandLine>().swap(list.demands);
+    std::vector<matcher::SupplyLine>().swap(list.supply);
+    std::vector<matcher::Project>().swap(list.projects);
     if (written->status == 201) ctx.app.LinesChanged();
     return JsonResponse(static_cast<unsigned>(written->status), std::move(written->body));
 }

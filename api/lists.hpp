@@ -8,7 +8,8 @@
 // another organisation via publisherId. The whole list is validated before anything is written
 // (422 listing every error, 400 for unreadable input, 413 over the line limit); then one writer
 // transaction stores the new version of the series, supersedes the previous one, withdraws the
-// lines that disappeared, appends history and change-feed rows and the audit row. Responses:
+// lines that disappeared, copies replaced revisions to history, appends change-feed rows and the
+// audit row. Responses:
 //   201 {list:{…}, added:[refs], changed:[…], unchanged:[…], withdrawn:[…], duplicate:false}
 //   200 the same shape with duplicate:true when the payload is identical (by SHA-256 digest) to
 //       the series' current version: nothing is written.

@@ -633,6 +633,113 @@ void DecodeLine(Reader& r,
     }
 }
 
+// ---- streaming the lines of a JSON list ------------------------------------------------------
+
+// The flags ParseDocument (api/json.cpp) parses with; the scan and the per-line parses below use
+// the same ones, so they accept and reject exactly what a whole-document parse does.
+constexpr unsigned kJsonFlags =
+    rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
+
+using JsonInput = rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream>;
+
+// Where the first top-level "lines" array of a list document and each of its elements lie, found
+// by one SAX pass that builds no DOM. Byte offsets into the body: `open` is the '[', `close` one
+// past the ']', `ends[i]` one past element i (element i starts after ends[i-1], or after the '[',
+// once whitespace and the comma are skipped).
+struct LinesLayout {
+    bool found = false;
+    std::size_t open = 0;
+    std::size_t close = 0;
+    std::vector<std::size_t> ends;
+};
+
+// SAX handler of the scan. RapidJSON's iterative parser calls Start*/End* before it consumes the
+// bracket, and scalar events after the value.
+class LinesScanner : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, LinesScanner> {
+  public:
+    LinesScanner(const JsonInput& in, LinesLayout& layout) : in_(in), layout_(layout) {}
+
+    bool Default() {  // every scalar value
+        if (in_lines_ && depth_ == 2) layout_.ends.push_back(in_.Tell());
+        if (depth_ == 1) lines_next_ = false;
+        return true;
+    }
+    bool Key(const char* text, rapidjson::SizeType length, bool) {
+        if (depth_ == 1 && !lines_seen_ && std::string_view(text, length) == "lines") {
+            lines_seen_ = true;
+            lines_next_ = true;
+        }
+        return true;
+    }
+    bool StartObject() {
+        if (depth_ == 1) lines_next_ = false;
+        ++depth_;
+        return true;
+    }
+    bool EndObject(rapidjson::SizeType) {
+        --depth_;
+        if (in_lines_ && depth_ == 2) layout_.ends.push_back(in_.Tell() + 1);
+        return true;
+    }
+    bool StartArray() {
+        if (depth_ == 1 && lines_next_) {
+            in_lines_ = true;
+            layout_.open = in_.Tell();
+        }
+        if (depth_ == 1) lines_next_ = false;
+        ++depth_;
+        return true;
+    }
+    bool EndArray(rapidjson::SizeType) {
+        --depth_;
+        if (in_lines_ && depth_ == 1) {
+            in_lines_ = false;
+            layout_.found = true;
+            layout_.close = in_.Tell() + 1;
+        } else if (in_lines_ && depth_ == 2) {
+            layout_.ends.push_back(in_.Tell() + 1);
+        }
+        return true;
+    }
+
+  private:
+    const JsonInput& in_;
+    LinesLayout& layout_;
+    int depth_ = 0;
+    bool lines_seen_ = false;  // only the first "lines" member counts, as FindMember does
+    bool lines_next_ = false;  // the next value at depth 1 is that member's
+    bool in_lines_ = false;
+};
+
+// Scans `body`: nullopt when it is not valid JSON (the caller reports the error exactly as
+// ParseDocument does). A layout whose brackets are not where they should be is reported as not
+// found, so the caller falls back to the whole-document DOM.
+std::optional<LinesLayout> ScanLines(std::string_view body) {
+    LinesLayout layout;
+    rapidjson::MemoryStream bytes(body.data(), body.size());
+    JsonInput in(bytes);
+    LinesScanner scanner(in, layout);
+    rapidjson::GenericReader<rapidjson::UTF8<>, rapidjson::UTF8<>, JsonStackAllocator> reader;
+    if (reader.Parse<kJsonFlags>(in, scanner).IsError()) return std::nullopt;
+    if (layout.found && (layout.close <= layout.open || layout.close > body.size() ||
+                         body[layout.open] != '[' || body[layout.close - 1] != ']' ||
+                         (!layout.ends.empty() && layout.ends.back() >= layout.close))) {
+        layout = LinesLayout{};
+    }
+    return layout;
+}
+
+// Element `index` of the scanned "lines" array, without the separator before it.
+std::string_view LineText(std::string_view body, const LinesLayout& layout, std::size_t index) {
+    std::size_t start = index == 0 ? layout.open + 1 : layout.ends[index - 1];
+    const std::size_t end = layout.ends[index];
+    while (start < end && (body[start] == ' ' || body[start] == '\t' || body[start] == '\n' ||
+                           body[start] == '\r' || body[start] == ',')) {
+        ++start;
+    }
+    return body.substr(start, end - start);
+}
+
 bool ValidHeader(ListHeader& h, Errors& errors, bool csv) {
     auto field = [&](std::string_view name) {
         return csv ? std::string(name) : "/" + std::string(name);
@@ -682,7 +789,24 @@ std::optional<std::string> NormalizeRegionForm(std::string_view code) {
 }
 
 ApiResult<DecodedList> DecodeJsonList(std::string_view body, const DecodeContext& context) {
-    auto doc = ParseDocument(body);
+    // Pass 1: a SAX scan validates the whole document and finds the lines. The header is then
+    // read from a small DOM of the document with the lines array cut out ("lines":[]), and each
+    // line from a DOM of its own text, freed before the next: a large list is never held as one
+    // DOM (docs/data-model.md, "Memory").
+    const auto layout = ScanLines(body);
+    if (!layout) {
+        auto doc = ParseDocument(body);
+        if (!doc) return doc.error();
+        return ApiError::Make(Errc::kInternal, "the JSON scan and parse disagree");
+    }
+    const bool streamed = layout->found;
+    std::string header_text;
+    if (streamed) {
+        header_text.reserve(body.size() - (layout->close - layout->open) + 2);
+        header_text.append(body.substr(0, layout->open)).append("[]");
+        header_text.append(body.substr(layout->close));
+    }
+    auto doc = ParseDocument(streamed ? std::string_view(header_text) : body);
     if (!doc) return doc.error();
     const JsonValue& root = *doc;
     Errors errors(context.limits.max_errors);
@@ -707,12 +831,12 @@ ApiResult<DecodedList> DecodeJsonList(std::string_view body, const DecodeContext
     out.header.period = top.OptString(root, "period", "");
     out.header.publisher_id = top.TakeOpt(ReadOptionalInt64(root, "publisherId", ""));
     auto lines = top.Take(ReadArray(root, "lines", ""));
-    if (lines && (*lines)->Size() > context.limits.max_lines) {
-        ApiError e =
-            ApiError::Make(Errc::kTooLarge,
-                           "the list has " + std::to_string((*lines)->Size()) + " lines; at most " +
-                               std::to_string(context.limits.max_lines) + " are accepted",
-                           "too_many_lines");
+    const std::size_t n = streamed ? layout->ends.size() : (lines ? (*lines)->Size() : 0);
+    if (lines && n > context.limits.max_lines) {
+        ApiError e = ApiError::Make(Errc::kTooLarge,
+                                    "the list has " + std::to_string(n) + " lines; at most " +
+                                        std::to_string(context.limits.max_lines) + " are accepted",
+                                    "too_many_lines");
         e.details.push_back({std::nullopt, "/lines", "too_many_lines", e.message});
         return e;
     }
@@ -721,7 +845,6 @@ ApiResult<DecodedList> DecodeJsonList(std::string_view body, const DecodeContext
     ValidHeader(out.header, errors, false);
 
     std::unordered_map<std::string, Line> refs;
-    const std::size_t n = (*lines)->Size();
     switch (*kind) {
         case ListKind::kDemand:
             out.demands.reserve(n);
@@ -733,12 +856,34 @@ ApiResult<DecodedList> DecodeJsonList(std::string_view body, const DecodeContext
             out.projects.reserve(n);
             break;
     }
-    std::size_t index = 0;
-    for (const auto& item : (*lines)->GetArray()) {
-        if (errors.full()) break;
-        Reader r{context, errors, static_cast<std::int64_t>(index)};
-        DecodeLine(r, *kind, item, JsonPointerAppend("/lines", index), out, refs);
-        ++index;
+    if (streamed) {
+        // One pool for every line's DOM, emptied after each line (no allocation per line
+        // unless a line outgrows the buffer).
+        std::vector<char> pool_buffer(256 * 1024);
+        rapidjson::MemoryPoolAllocator<> pool(pool_buffer.data(), pool_buffer.size());
+        for (std::size_t index = 0; index < n; ++index) {
+            if (errors.full()) break;
+            {
+                const std::string_view text = LineText(body, *layout, index);
+                JsonDocument line(&pool);
+                line.Parse<kJsonFlags>(text.data(), text.size());
+                if (line.HasParseError()) {
+                    return ApiError::Make(Errc::kInternal,
+                                          "line " + std::to_string(index) + " did not re-parse");
+                }
+                Reader r{context, errors, static_cast<std::int64_t>(index)};
+                DecodeLine(r, *kind, line, JsonPointerAppend("/lines", index), out, refs);
+            }
+            pool.Clear();
+        }
+    } else {
+        std::size_t index = 0;
+        for (const auto& item : (*lines)->GetArray()) {
+            if (errors.full()) break;
+            Reader r{context, errors, static_cast<std::int64_t>(index)};
+            DecodeLine(r, *kind, item, JsonPointerAppend("/lines", index), out, refs);
+            ++index;
+        }
     }
     if (!errors.empty()) return ListError(errors.Take());
     return out;

@@ -17,9 +17,11 @@
 // malformed_code, unknown_code, bad_check_digit, unknown_scheme, unknown_unit, unknown_region,
 // malformed_date, duplicate_ref, unknown_column, duplicate_column, too_many_errors.
 //
-// Memory: the JSON decoder parses the body in place into one RapidJSON DOM and builds the line
-// vector from it; the CSV decoder converts the encoding once and then streams records, so a
-// large upload is held at most about three times (bytes, UTF-8 copy or DOM, decoded lines).
+// Memory: the JSON decoder never holds the whole list as a DOM: one SAX pass validates the
+// document and finds the elements of `lines`, then the header is read from a DOM of the document
+// without the lines, and each line from a small DOM of its own that is freed before the next.
+// The CSV decoder converts the encoding once and then streams records. So a large upload is held
+// about twice (bytes and decoded lines; CSV in GB18030: plus one UTF-8 copy).
 //
 // Thread-safety: pure functions of their inputs; the context's references must be thread-safe
 // for reading (ReferenceData and UnitCatalog are).

@@ -134,35 +134,16 @@ std::string_view VisibilityName(matcher::BudgetVisibility v) {
     return "public";
 }
 
-std::string JsonStringArray(const std::vector<std::string>& values) {
-    std::string out = "[";
-    for (std::size_t i = 0; i < values.size(); ++i) {
-        if (i > 0) out += ",";
-        out += '"';
-        for (char c : values[i]) {
-            const auto u = static_cast<unsigned char>(c);
-            if (c == '"' || c == '\\') {
-                out += '\\';
-                out += c;
-            } else if (u < 0x20) {
-                static constexpr char kHex[] = "0123456789abcdef";
-                out += "\\u00";
-                out += kHex[u >> 4];
-                out += kHex[u & 15];
-            } else {
-                out += c;
-            }
-        }
-        out += '"';
-    }
-    return out + "]";
-}
-
+// A line of the series as stored before this publication: what the comparison needs, and what
+// line_history needs when this revision is replaced.
 struct Existing {
     std::int64_t id = 0;
     std::string body;
     std::string status;
     std::int64_t revision = 0;
+    std::int64_t list_id = 0;
+    std::int64_t updated_at_ms = 0;
+    bool seen = false;  // present in the new version
 };
 
 struct Target {
@@ -177,43 +158,20 @@ Target TargetFor(std::string_view kind) {
     return {"demand", "demand_lines", "ref"};
 }
 
+// Deletes the child rows SQL reads (service areas, project links) before a line's new revision
+// writes them again. Everything else a line holds lives only in its canonical body.
 Result<void> DeleteChildren(Connection& c, std::string_view entity, std::int64_t id) {
-    auto run = [&](std::string_view sql) -> Result<void> {
-        auto stmt = c.Prepare(sql);
-        if (!stmt) return stmt.error();
-        return stmt->BindAll(id).Exec();
-    };
-    if (entity == "demand") {
-        RM_LIST_TRY(run("DELETE FROM requirements WHERE line_id = ?1"));
-        RM_LIST_TRY(run("DELETE FROM required_certifications WHERE line_id = ?1"));
-        RM_LIST_TRY(
-            run("DELETE FROM line_classifications WHERE entity = 'demand' AND line_id = ?1"));
-    } else if (entity == "supply") {
-        RM_LIST_TRY(run("DELETE FROM attributes WHERE line_id = ?1"));
-        RM_LIST_TRY(run("DELETE FROM certifications WHERE line_id = ?1"));
-        RM_LIST_TRY(run("DELETE FROM service_areas WHERE line_id = ?1"));
-        RM_LIST_TRY(
-            run("DELETE FROM line_classifications WHERE entity = 'supply' AND line_id = ?1"));
+    std::string_view sql;
+    if (entity == "supply") {
+        sql = "DELETE FROM service_areas WHERE line_id = ?1";
+    } else if (entity == "project") {
+        sql = "DELETE FROM project_demands WHERE project_id = ?1";
     } else {
-        RM_LIST_TRY(run("DELETE FROM project_demands WHERE project_id = ?1"));
+        return {};
     }
-    return {};
-}
-
-Result<void> InsertClassifications(Connection& c,
-                                   std::string_view entity,
-                                   std::int64_t id,
-                                   const std::vector<matcher::Classification>& extra) {
-    for (std::size_t i = 0; i < extra.size(); ++i) {
-        auto stmt = c.Prepare(
-            "INSERT INTO line_classifications (entity, line_id, ord, scheme, code) "
-            "VALUES (?1, ?2, ?3, ?4, ?5)");
-        if (!stmt) return stmt.error();
-        RM_LIST_TRY(
-            stmt->BindAll(entity, id, static_cast<std::int64_t>(i), extra[i].scheme, extra[i].id)
-                .Exec());
-    }
-    return {};
+    auto stmt = c.Prepare(sql);
+    if (!stmt) return stmt.error();
+    return stmt->BindAll(id).Exec();
 }
 
 // Writes one line row (insert when existing_id is nullopt) and its children; returns its id.
@@ -234,27 +192,6 @@ Result<std::int64_t> WriteDemand(Connection& c,
                   d.chain_segment, body, rq.now_ms, rq.now_ms);
     RM_LIST_TRY(stmt->Exec());
     const std::int64_t id = existing_id ? *existing_id : c.LastInsertRowId();
-    if (existing_id) RM_LIST_TRY(DeleteChildren(c, "demand", id));
-    for (std::size_t i = 0; i < d.requirements.size(); ++i) {
-        const auto& q = d.requirements[i];
-        auto r = c.Prepare(
-            "INSERT INTO requirements (line_id, ord, name, min_value, max_value, expected_value, "
-            "unit, allowed_values, equals_text, mandatory) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
-        if (!r) return r.error();
-        RM_LIST_TRY(r->BindAll(id, static_cast<std::int64_t>(i), q.name, q.min, q.max, q.expected,
-                               q.unit, JsonStringArray(q.allowed_values), q.text_equals,
-                               q.mandatory)
-                        .Exec());
-    }
-    std::unordered_set<std::string> seen;
-    for (const auto& type : d.certifications_required) {
-        if (!seen.insert(type).second) continue;
-        auto r = c.Prepare("INSERT INTO required_certifications (line_id, type) VALUES (?1, ?2)");
-        if (!r) return r.error();
-        RM_LIST_TRY(r->BindAll(id, type).Exec());
-    }
-    RM_LIST_TRY(InsertClassifications(c, "demand", id, d.additional_classifications));
     return id;
 }
 
@@ -276,38 +213,20 @@ Result<std::int64_t> WriteSupply(Connection& c,
     RM_LIST_TRY(stmt->Exec());
     const std::int64_t id = existing_id ? *existing_id : c.LastInsertRowId();
     if (existing_id) RM_LIST_TRY(DeleteChildren(c, "supply", id));
-    for (std::size_t i = 0; i < s.attributes.size(); ++i) {
-        const auto& a = s.attributes[i];
-        auto r = c.Prepare(
-            "INSERT INTO attributes (line_id, ord, name, value, min_value, max_value, unit, text) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-        if (!r) return r.error();
-        RM_LIST_TRY(r->BindAll(id, static_cast<std::int64_t>(i), a.name, a.value, a.min, a.max,
-                               a.unit, a.text)
-                        .Exec());
-    }
-    for (std::size_t i = 0; i < s.certifications.size(); ++i) {
-        const auto& cert = s.certifications[i];
-        auto r = c.Prepare(
-            "INSERT INTO certifications (line_id, ord, type, number, expires_at) "
-            "VALUES (?1, ?2, ?3, ?4, ?5)");
-        if (!r) return r.error();
-        RM_LIST_TRY(
-            r->BindAll(id, static_cast<std::int64_t>(i), cert.type, cert.number, cert.expires_at)
-                .Exec());
-    }
     for (int excluded = 0; excluded <= 1; ++excluded) {
         const auto& areas = excluded ? s.excluded_areas : s.service_areas;
-        std::unordered_set<std::string> seen;
-        for (const auto& region : areas) {
-            if (!seen.insert(region).second) continue;
+        for (std::size_t i = 0; i < areas.size(); ++i) {
+            const auto& region = areas[i];
+            if (std::find(areas.begin(), areas.begin() + static_cast<std::ptrdiff_t>(i), region) !=
+                areas.begin() + static_cast<std::ptrdiff_t>(i)) {
+                continue;  // listed twice
+            }
             auto r = c.Prepare(
                 "INSERT INTO service_areas (line_id, region, excluded) VALUES (?1, ?2, ?3)");
             if (!r) return r.error();
             RM_LIST_TRY(r->BindAll(id, region, excluded).Exec());
         }
     }
-    RM_LIST_TRY(InsertClassifications(c, "supply", id, s.additional_classifications));
     return id;
 }
 
@@ -337,21 +256,33 @@ Result<std::int64_t> WriteProject(Connection& c,
     return id;
 }
 
-Result<void> RecordRevision(Connection& c,
-                            std::string_view entity,
-                            std::int64_t line_id,
-                            std::string_view ref,
-                            std::int64_t revision,
-                            std::int64_t list_id,
-                            std::string_view status,
-                            std::string_view body,
-                            std::string_view change,
-                            const PublishRequest& rq) {
+// Copies the revision a line is about to leave into line_history. line_history holds every
+// revision except the current one (which is the line row itself), so a line published once and
+// never changed has no history row.
+Result<void> ArchiveRevision(Connection& c,
+                             std::string_view entity,
+                             std::int64_t line_id,
+                             std::int64_t revision,
+                             std::int64_t list_id,
+                             std::string_view status,
+                             std::string_view body,
+                             std::int64_t at_ms) {
     auto h = c.Prepare(
         "INSERT INTO line_history (entity, line_id, revision, list_id, status, body, at) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     if (!h) return h.error();
-    RM_LIST_TRY(h->BindAll(entity, line_id, revision, list_id, status, body, rq.now_ms).Exec());
+    return h->BindAll(entity, line_id, revision, list_id, status, body, at_ms).Exec();
+}
+
+// Announces a new revision of a line in the change feed.
+Result<void> RecordChange(Connection& c,
+                          std::string_view entity,
+                          std::int64_t line_id,
+                          std::string_view ref,
+                          std::int64_t revision,
+                          std::int64_t list_id,
+                          std::string_view change,
+                          const PublishRequest& rq) {
     auto f = c.Prepare(
         "INSERT INTO changes (at, org_id, entity, line_id, ref, change, revision, list_id) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
@@ -414,12 +345,6 @@ std::string_view RefOf(const PublishRequest& rq, std::size_t i) {
     return (*rq.demands)[i].ref;
 }
 
-std::string_view StatusOf(const PublishRequest& rq, std::size_t i) {
-    if (rq.kind == "supply") return (*rq.supply)[i].status;
-    if (rq.kind == "project") return (*rq.projects)[i].status;
-    return (*rq.demands)[i].status;
-}
-
 // Writes line `i` of the request (of its kind) via WriteDemand / WriteSupply / WriteProject.
 Result<std::int64_t> WriteLine(Connection& c,
                                const PublishRequest& rq,
@@ -467,11 +392,13 @@ Result<std::optional<ListRecord>> FindList(Connection& connection, std::int64_t 
 
 Result<PublishResult> PublishList(Connection& c, const PublishRequest& rq) {
     const Target target = TargetFor(rq.kind);
-    const std::size_t n = rq.bodies.size();
-    const std::size_t expected = rq.kind == "supply"    ? (rq.supply ? rq.supply->size() : 0)
-                                 : rq.kind == "project" ? (rq.projects ? rq.projects->size() : 0)
-                                                        : (rq.demands ? rq.demands->size() : 0);
-    if (expected != n) return Errc::kInternal;  // bodies must match the lines one to one
+    const std::size_t n = rq.kind == "supply"    ? (rq.supply ? rq.supply->size() : 0)
+                          : rq.kind == "project" ? (rq.projects ? rq.projects->size() : 0)
+                                                 : (rq.demands ? rq.demands->size() : 0);
+    // Bodies must match the lines one to one, or be built on demand.
+    if (rq.bodies.empty() ? (n > 0 && !rq.make_body) : rq.bodies.size() != n) {
+        return Errc::kInternal;
+    }
 
     auto current = FindCurrentList(c, rq.org_id, rq.kind, rq.series);
     if (!current) return current.error();
@@ -511,57 +438,64 @@ Result<PublishResult> PublishList(Connection& c, const PublishRequest& rq) {
     std::unordered_map<std::string, Existing> existing;
     {
         auto s = c.Prepare("SELECT id, " + std::string(target.ref_column) +
-                           ", body, status, revision FROM " + std::string(target.table) +
-                           " WHERE org_id = ?1 AND series = ?2");
+                           ", body, status, revision, list_id, updated_at FROM " +
+                           std::string(target.table) + " WHERE org_id = ?1 AND series = ?2");
         if (!s) return s.error();
         s->BindAll(rq.org_id, rq.series);
         while (true) {
             auto row = s->Step();
             if (!row) return row.error();
             if (!*row) break;
-            existing.emplace(s->ColumnText(1), Existing{s->ColumnInt64(0), s->ColumnText(2),
-                                                        s->ColumnText(3), s->ColumnInt64(4)});
+            existing.emplace(s->ColumnText(1),
+                             Existing{s->ColumnInt64(0), s->ColumnText(2), s->ColumnText(3),
+                                      s->ColumnInt64(4), s->ColumnInt64(5), s->ColumnInt64(6)});
         }
     }
 
+    const std::string keep_sql =
+        "UPDATE " + std::string(target.table) + " SET list_id = ?1 WHERE id = ?2";
+    std::string made_body;  // line i's body when the request builds bodies on demand
     for (std::size_t i = 0; i < n; ++i) {
-        const std::string ref(RefOf(rq, i));
-        const std::string& body = rq.bodies[i];
-        auto it = existing.find(ref);
+        const std::string_view ref = RefOf(rq, i);
+        if (rq.bodies.empty()) made_body = rq.make_body(i);
+        const std::string& body = rq.bodies.empty() ? made_body : rq.bodies[i];
+        auto it = existing.find(std::string(ref));
         std::optional<std::int64_t> existing_id;
         std::int64_t revision = 1;
         if (it != existing.end()) {
             Existing& old = it->second;
+            old.seen = true;
             if (old.body == body && old.status != "withdrawn") {
-                auto s = c.Prepare("UPDATE " + std::string(target.table) +
-                                   " SET list_id = ?1 WHERE id = ?2");
+                auto s = c.Prepare(keep_sql);
                 if (!s) return s.error();
                 RM_LIST_TRY(s->BindAll(list.id, old.id).Exec());
-                result.unchanged.push_back(ref);
-                old.status = "seen";
+                result.unchanged.emplace_back(ref);
                 continue;
             }
+            RM_LIST_TRY(ArchiveRevision(c, target.entity, old.id, old.revision, old.list_id,
+                                        old.status, old.body, old.updated_at_ms));
             existing_id = old.id;
             revision = old.revision + 1;
-            old.status = "seen";
         }
         auto id = WriteLine(c, rq, i, list.id, body, existing_id, revision);
         if (!id) return id.error();
-        RM_LIST_TRY(RecordRevision(c, target.entity, *id, ref, revision, list.id, StatusOf(rq, i),
-                                   body, existing_id ? "changed" : "created", rq));
-        (existing_id ? result.changed : result.added).push_back(ref);
+        RM_LIST_TRY(RecordChange(c, target.entity, *id, ref, revision, list.id,
+                                 existing_id ? "changed" : "created", rq));
+        (existing_id ? result.changed : result.added).emplace_back(ref);
     }
 
     // Lines of the series missing from this version are withdrawn (kept, with history).
     for (auto& [ref, old] : existing) {
-        if (old.status == "seen" || old.status == "withdrawn") continue;
+        if (old.seen || old.status == "withdrawn") continue;
+        RM_LIST_TRY(ArchiveRevision(c, target.entity, old.id, old.revision, old.list_id, old.status,
+                                    old.body, old.updated_at_ms));
         auto s = c.Prepare("UPDATE " + std::string(target.table) +
                            " SET status = 'withdrawn', revision = ?1, list_id = ?2, "
                            "updated_at = ?3 WHERE id = ?4");
         if (!s) return s.error();
         RM_LIST_TRY(s->BindAll(old.revision + 1, list.id, rq.now_ms, old.id).Exec());
-        RM_LIST_TRY(RecordRevision(c, target.entity, old.id, ref, old.revision + 1, list.id,
-                                   "withdrawn", old.body, "withdrawn", rq));
+        RM_LIST_TRY(RecordChange(c, target.entity, old.id, ref, old.revision + 1, list.id,
+                                 "withdrawn", rq));
         result.withdrawn.push_back(ref);
     }
     std::sort(result.withdrawn.begin(), result.withdrawn.end());
@@ -778,6 +712,8 @@ Result<LineRow> WithdrawLine(Connection& connection,
     if (expected_revision && *expected_revision != row.revision) return Errc::kPreconditionFailed;
     if (row.status == "withdrawn") return row;
     const Target target = TargetFor(entity);
+    RM_LIST_TRY(ArchiveRevision(connection, target.entity, row.id, row.revision, row.list_id,
+                                row.status, row.body, row.updated_at_ms));
     auto s = connection.Prepare("UPDATE " + std::string(target.table) +
                                 " SET status = 'withdrawn', revision = revision + 1, "
                                 "updated_at = ?1 WHERE id = ?2");
@@ -789,8 +725,8 @@ Result<LineRow> WithdrawLine(Connection& connection,
     PublishRequest rq;
     rq.org_id = row.org_id;
     rq.now_ms = now_ms;
-    RM_LIST_TRY(RecordRevision(connection, target.entity, row.id, row.ref, row.revision,
-                               row.list_id, "withdrawn", row.body, "withdrawn", rq));
+    RM_LIST_TRY(RecordChange(connection, target.entity, row.id, row.ref, row.revision, row.list_id,
+                             "withdrawn", rq));
     return row;
 }
 
@@ -809,7 +745,7 @@ Result<LineRow> ReplaceLine(Connection& connection, const LineReplacement& repla
     rq.now_ms = replacement.now_ms;
     const std::int64_t revision = row.revision + 1;
     // The one line value as a one-element "list" of its kind, so the publishing writers and
-    // RefOf/StatusOf serve here too.
+    // RefOf serve here too.
     rq.kind = std::string(target.entity);
     std::vector<matcher::DemandLine> demands;
     std::vector<matcher::SupplyLine> supply;
@@ -827,9 +763,11 @@ Result<LineRow> ReplaceLine(Connection& connection, const LineReplacement& repla
     rq.supply = &supply;
     rq.projects = &projects;
     if (RefOf(rq, 0) != row.ref) return Errc::kConflict;
+    RM_LIST_TRY(ArchiveRevision(connection, target.entity, row.id, row.revision, row.list_id,
+                                row.status, row.body, row.updated_at_ms));
     RM_LIST_TRY(WriteLine(connection, rq, 0, row.list_id, replacement.body, row.id, revision));
-    RM_LIST_TRY(RecordRevision(connection, target.entity, row.id, row.ref, revision, row.list_id,
-                               StatusOf(rq, 0), replacement.body, "changed", rq));
+    RM_LIST_TRY(RecordChange(connection, target.entity, row.id, row.ref, revision, row.list_id,
+                             "changed", rq));
     auto after = FindLine(connection, replacement.entity, replacement.id);
     if (!after) return after.error();
     if (!*after) return Errc::kInternal;

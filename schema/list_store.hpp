@@ -11,8 +11,15 @@
 //   * different body          -> updated, revision + 1, children replaced      ("changed")
 //   * existing line not in the new version and not already withdrawn -> status 'withdrawn',
 //     revision + 1                                                             ("withdrawn")
-// Every new revision is copied to line_history and announced in the `changes` feed. A withdrawn
-// line that reappears in a later version is "changed" (revision + 1, status from the body).
+// Every new revision is announced in the `changes` feed. line_history holds every revision of a
+// line except its current one (the line row is that): the revision a change, withdrawal or PATCH
+// replaces is copied there with the status, body and list it had, `at` = when it was written.
+// A withdrawn line that reappears in a later version is "changed" (revision + 1, status from the
+// body).
+//
+// Stored per line: the line row (typed columns + canonical body) and only the child rows SQL
+// reads: service_areas (supply) and project_demands (projects). Requirements, attributes,
+// certifications and additional classifications are read from the body (migration 0007).
 //
 // Values are validated by the api layer (api/lists_decode.hpp) before they get here; the table
 // CHECKs are the last line of defence and turn into kConflict.
@@ -23,7 +30,9 @@
 #include "matcher/domain.hpp"
 #include "schema/errc.hpp"
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,7 +63,9 @@ struct ListRecord {
 };
 
 // What to publish. Exactly one of the line vectors matching `kind` is used; `bodies[i]` is the
-// canonical JSON of line i (compared to decide changed/unchanged and returned by reads).
+// canonical JSON of line i (compared to decide changed/unchanged and returned by reads). When
+// `bodies` is empty, `make_body(i)` is called once per line, just before line i is written, so
+// a large list never holds all its bodies at once.
 struct PublishRequest {
     std::int64_t org_id = 0;
     std::string kind;
@@ -71,6 +82,7 @@ struct PublishRequest {
     const std::vector<matcher::SupplyLine>* supply = nullptr;
     const std::vector<matcher::Project>* projects = nullptr;
     std::vector<std::string> bodies;
+    std::function<std::string(std::size_t)> make_body;
 };
 
 struct PublishResult {
@@ -134,10 +146,10 @@ struct LineRow {
                                                       std::string_view entity,
                                                       std::int64_t id);
 
-// Withdraws line `id` of `entity` (DELETE): status 'withdrawn', revision + 1, a history row and
-// a change-feed row. `expected_revision`, when given, must equal the stored revision
-// (kPreconditionFailed otherwise). Withdrawing an already withdrawn line changes nothing.
-// Returns the line after the change. kNotFound when there is no such line.
+// Withdraws line `id` of `entity` (DELETE): status 'withdrawn', revision + 1, the replaced
+// revision copied to history and a change-feed row. `expected_revision`, when given, must equal the
+// stored revision (kPreconditionFailed otherwise). Withdrawing an already withdrawn line changes
+// nothing. Returns the line after the change. kNotFound when there is no such line.
 [[nodiscard]] Result<LineRow> WithdrawLine(Connection& connection,
                                            std::string_view entity,
                                            std::int64_t id,
@@ -158,11 +170,11 @@ struct LineReplacement {
     std::int64_t now_ms = 0;
 };
 
-// Stores `replacement` as revision + 1 of its line, with a history row and a `changed` row in
-// the change feed. Errors: kNotFound (no such line), kPreconditionFailed (the stored revision is
-// not expected_revision), kConflict (the line is withdrawn, or the ref/sku differs from the
-// stored one), kInvalidArgument (no line value of the entity's kind). Returns the line after
-// the change. Precondition: inside a write transaction.
+// Stores `replacement` as revision + 1 of its line, the replaced revision copied to history and
+// a `changed` row in the change feed. Errors: kNotFound (no such line), kPreconditionFailed (the
+// stored revision is not expected_revision), kConflict (the line is withdrawn, or the ref/sku
+// differs from the stored one), kInvalidArgument (no line value of the entity's kind). Returns the
+// line after the change. Precondition: inside a write transaction.
 [[nodiscard]] Result<LineRow> ReplaceLine(Connection& connection,
                                           const LineReplacement& replacement);
 

@@ -239,7 +239,9 @@ TEST_F(ListsRoutesTest, PublishVersionsReportAddedChangedUnchangedWithdrawn) {
     ASSERT_TRUE(d1.has_value());
     EXPECT_EQ(Refs(*d1, "added"), (std::vector<std::string>{"A", "B", "C"}));
     EXPECT_EQ(Count("SELECT count(*) FROM demand_lines"), 3);
-    EXPECT_EQ(Count("SELECT count(*) FROM requirements WHERE unit = 'rpm'"), 3);
+    EXPECT_EQ(Count("SELECT count(*) FROM demand_lines, json_each(body, '$.requirements') r "
+                    "WHERE json_extract(r.value, '$.unit') = 'rpm'"),
+              3);
     EXPECT_EQ(Count("SELECT count(*) FROM changes WHERE change = 'created'"), 3);
     EXPECT_EQ(Count("SELECT count(*) FROM audit_log WHERE action = 'list.publish'"), 1);
     const auto id_b = Count("SELECT id FROM demand_lines WHERE ref = 'B'");
@@ -264,8 +266,14 @@ TEST_F(ListsRoutesTest, PublishVersionsReportAddedChangedUnchangedWithdrawn) {
     EXPECT_EQ(Count("SELECT count(*) FROM demand_lines WHERE ref = 'C' AND status = 'withdrawn' "
                     "AND revision = 2"),
               1);
+    // History holds the replaced revision only (the line row is the current one).
     EXPECT_EQ(Count("SELECT count(*) FROM line_history WHERE line_id = " + std::to_string(id_b)),
-              2);
+              1);
+    EXPECT_EQ(Count("SELECT count(*) FROM line_history WHERE entity = 'demand' AND line_id = " +
+                    std::to_string(id_b) +
+                    " AND revision = 1 AND json_extract(body, "
+                    "'$.quantity') = 2"),
+              1);
     EXPECT_EQ(Count("SELECT count(*) FROM lists WHERE series = 'js-2026' AND status = 'current'"),
               1);
     EXPECT_EQ(
@@ -434,7 +442,9 @@ TEST_F(ListsRoutesTest, AdminPublishesForAnotherOrganisation) {
     auto r = Post(body, "admin");
     ASSERT_EQ(r.result_int(), 201U) << r.body();
     EXPECT_EQ(Count("SELECT org_id FROM supply_lines WHERE sku = 'S1'"), supplier_org_);
-    EXPECT_EQ(Count("SELECT count(*) FROM attributes WHERE unit = 'kW'"), 1);
+    EXPECT_EQ(Count("SELECT count(*) FROM supply_lines, json_each(body, '$.attributes') a "
+                    "WHERE json_extract(a.value, '$.unit') = 'kW'"),
+              1);
     EXPECT_EQ(Count("SELECT count(*) FROM service_areas WHERE region = '32'"), 1);
 }
 
@@ -699,13 +709,20 @@ TEST_F(ListsRoutesTest, PatchAppliesAMergePatchWithIfMatch) {
     EXPECT_EQ(Count("SELECT quantity FROM demand_lines" + where), 4);
     EXPECT_EQ(Count("SELECT delivery_region = '320505' FROM demand_lines" + where), 1);
     EXPECT_EQ(Count("SELECT need_by IS NULL FROM demand_lines" + where), 1);
-    EXPECT_EQ(Count("SELECT count(*) FROM requirements WHERE unit = 'kW' AND line_id = " +
+    EXPECT_EQ(Count("SELECT count(*) FROM demand_lines, json_each(body, '$.requirements') r "
+                    "WHERE json_extract(r.value, '$.unit') = 'kW' AND demand_lines.id = " +
                     std::to_string(id)),
               1);
-    EXPECT_EQ(Count("SELECT count(*) FROM requirements WHERE line_id = " + std::to_string(id)), 1);
+    EXPECT_EQ(Count("SELECT json_array_length(body, '$.requirements') FROM demand_lines" + where),
+              1);
+    // The replaced revision 1 is in history, as it was (quantity 1, status open).
     EXPECT_EQ(Count("SELECT count(*) FROM line_history WHERE entity = 'demand' AND line_id = " +
                     std::to_string(id)),
-              2);
+              1);
+    EXPECT_EQ(Count("SELECT count(*) FROM line_history WHERE entity = 'demand' AND revision = 1 "
+                    "AND status = 'open' AND json_extract(body, '$.quantity') = 1 AND line_id = " +
+                    std::to_string(id)),
+              1);
     EXPECT_EQ(Count("SELECT count(*) FROM changes WHERE change = 'changed' AND revision = 2 AND "
                     "line_id = " +
                     std::to_string(id)),
@@ -827,7 +844,9 @@ TEST_F(ListsRoutesTest, PatchSupplyAndProjectLines) {
               175000);
     EXPECT_EQ(Count("SELECT count(*) FROM service_areas WHERE line_id = " + std::to_string(sid)),
               2);
-    EXPECT_EQ(Count("SELECT count(*) FROM attributes WHERE line_id = " + std::to_string(sid)), 1);
+    EXPECT_EQ(Count("SELECT json_array_length(body, '$.attributes') FROM supply_lines WHERE id = " +
+                    std::to_string(sid)),
+              1);
     EXPECT_EQ(Count("SELECT count(*) FROM changes WHERE entity = 'supply' AND change = 'changed'"),
               1);
 

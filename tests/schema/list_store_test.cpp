@@ -86,10 +86,19 @@ TEST_F(ListStoreTest, VersionsKeepIdentityAndHistory) {
     ASSERT_OK(v1);
     EXPECT_EQ(v1->list.version, 1);
     EXPECT_EQ(v1->added, (std::vector<std::string>{"A", "B"}));
-    EXPECT_EQ(Count("SELECT count(*) FROM attributes"), 2);
+    // Child rows only for what SQL filters on (service areas); attributes and certifications
+    // live in the body (migration 0007 dropped their tables). Revision 1 has no history row:
+    // the line row is that revision.
     EXPECT_EQ(Count("SELECT count(*) FROM service_areas"), 4);
-    EXPECT_EQ(Count("SELECT count(*) FROM certifications"), 2);
+    EXPECT_EQ(Count("SELECT count(*) FROM sqlite_master WHERE name IN ('attributes', "
+                    "'certifications', 'requirements', 'required_certifications', "
+                    "'line_classifications')"),
+              0);
+    EXPECT_EQ(Count("SELECT count(*) FROM line_history"), 0);
+    EXPECT_EQ(Count("SELECT count(*) FROM changes"), 2);
     const auto id_a = Count("SELECT id FROM supply_lines WHERE sku = 'A'");
+    const auto id_b = Count("SELECT id FROM supply_lines WHERE sku = 'B'");
+    const auto list_1 = Count("SELECT id FROM lists WHERE version = 1");
 
     auto v2 = Publish({Line("A", 9)}, "a2");
     ASSERT_OK(v2);
@@ -99,7 +108,19 @@ TEST_F(ListStoreTest, VersionsKeepIdentityAndHistory) {
     EXPECT_EQ(Count("SELECT id FROM supply_lines WHERE sku = 'A'"), id_a);
     EXPECT_EQ(Count("SELECT revision FROM supply_lines WHERE sku = 'A'"), 2);
     // Children were replaced, not duplicated.
-    EXPECT_EQ(Count("SELECT count(*) FROM attributes WHERE line_id = " + std::to_string(id_a)), 1);
+    EXPECT_EQ(Count("SELECT count(*) FROM service_areas WHERE line_id = " + std::to_string(id_a)),
+              2);
+    // The replaced revision 1 of A and of B (withdrawn) went to history as they were: status,
+    // body, list and time of revision 1.
+    EXPECT_EQ(Count("SELECT count(*) FROM line_history WHERE entity = 'supply' AND line_id = " +
+                    std::to_string(id_a) + " AND revision = 1 AND status = 'active' AND body = " +
+                    "'{\"sku\":\"A\",\"price\":1.000000}' AND list_id = " + std::to_string(list_1) +
+                    " AND at = 1001"),
+              1);
+    EXPECT_EQ(Count("SELECT count(*) FROM line_history WHERE line_id = " + std::to_string(id_b) +
+                    " AND revision = 1 AND status = 'active'"),
+              1);
+    EXPECT_EQ(Count("SELECT count(*) FROM line_history"), 2);
     EXPECT_EQ(Count("SELECT count(*) FROM supply_lines WHERE status = 'withdrawn'"), 1);
 
     // B comes back: a new revision of the same line, not a new line.
@@ -110,7 +131,14 @@ TEST_F(ListStoreTest, VersionsKeepIdentityAndHistory) {
     EXPECT_EQ(Count("SELECT revision FROM supply_lines WHERE sku = 'B'"), 3);
     EXPECT_EQ(Count("SELECT status = 'active' FROM supply_lines WHERE sku = 'B'"), 1);
     EXPECT_EQ(Count("SELECT count(*) FROM supply_lines"), 2);
-    EXPECT_EQ(Count("SELECT count(*) FROM line_history"), 2 + 2 + 1);
+    // History holds every revision but the current one: A r1; B r1 and r2 (the withdrawal).
+    EXPECT_EQ(Count("SELECT count(*) FROM line_history"), 1 + 2);
+    EXPECT_EQ(Count("SELECT count(*) FROM line_history WHERE line_id = " + std::to_string(id_b) +
+                    " AND revision = 2 AND status = 'withdrawn'"),
+              1);
+    EXPECT_EQ(Count("SELECT count(*) FROM line_history h JOIN supply_lines l ON l.id = h.line_id "
+                    "AND l.revision = h.revision"),
+              0);
     // The feed is strictly ordered by seq: A/B created, A changed, B withdrawn, B changed.
     EXPECT_EQ(Count("SELECT count(*) FROM changes WHERE ref = 'B' AND change = 'withdrawn' AND "
                     "seq < (SELECT max(seq) FROM changes WHERE ref = 'B' AND change = 'changed')"),
@@ -158,6 +186,81 @@ TEST_F(ListStoreTest, IdempotencyRecords) {
     });
     ASSERT_FALSE(again.has_value());
     EXPECT_EQ(again.error(), make_error_code(Errc::kConflict));
+}
+
+// A database written under the old history scheme (every revision, the current one included,
+// in line_history; child tables for attributes and the like) migrates to 0007: the rows that
+// duplicate a line's current revision go, older revisions stay, the unread child tables and
+// unused indexes are dropped, and the next change archives the replaced revision without a
+// collision.
+TEST(ListStoreMigrationTest, Migration0007KeepsOnlyReplacedRevisionsInHistory) {
+    renewmatch::testing::TempDir dir;
+    const std::string path = (dir / "old.db").string();
+    {
+        auto raw = Connection::Open(path, ConnectionOptions{});
+        ASSERT_OK(raw);
+        Connection& c = **raw;
+        ASSERT_OK(c.Exec(
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY NOT NULL, name TEXT NOT "
+            "NULL, applied_at TEXT NOT NULL)"));
+        for (const Migration& m : EmbeddedMigrations()) {
+            if (m.version > 6) break;
+            ASSERT_OK(c.ExecScript(m.sql));
+            auto record = c.Prepare(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, 'x')");
+            ASSERT_OK(record);
+            ASSERT_OK(record->BindAll(m.version, m.name).Exec());
+            ASSERT_OK(c.Exec("PRAGMA user_version = " + std::to_string(m.version)));
+        }
+        ASSERT_OK(c.ExecScript(R"sql(
+            INSERT INTO orgs (id, name, kind, uscc, created_at, updated_at)
+                VALUES (1, 'supplier', 'supplier', '913205001234567890', 1, 1);
+            INSERT INTO lists (id, org_id, kind, series, version, title, status, digest,
+                source_format, line_count, published_at)
+                VALUES (1, 1, 'supply', 's', 1, 't', 'current', printf('%064d', 0), 'json', 2, 1);
+            INSERT INTO supply_lines (id, org_id, series, sku, list_id, status, revision, title,
+                classification_scheme, classification_id, body, created_at, updated_at)
+                VALUES (1, 1, 's', 'A', 1, 'active', 1, 'a', 'CPV', '42612000-9', '{"v":1}', 1, 1),
+                       (2, 1, 's', 'B', 1, 'active', 2, 'b', 'CPV', '42612000-9', '{"v":2}', 1, 2);
+            INSERT INTO attributes (line_id, ord, name, value) VALUES (1, 0, 'x', 1);
+            INSERT INTO line_history (entity, line_id, revision, list_id, status, body, at)
+                VALUES ('supply', 1, 1, 1, 'active', '{"v":1}', 1),
+                       ('supply', 2, 1, 1, 'active', '{"v":1}', 1),
+                       ('supply', 2, 2, 1, 'active', '{"v":2}', 2);
+        )sql"));
+    }
+    auto db = Database::Open(path);
+    ASSERT_OK(db);
+    ASSERT_OK((*db)->Migrate());
+    auto count = [&](const std::string& sql) {
+        auto r = (*db)->Read([&](Connection& c) -> Result<std::int64_t> {
+            auto s = c.Prepare(sql);
+            if (!s) return s.error();
+            auto row = s->Step();
+            if (!row) return row.error();
+            return s->ColumnInt64(0);
+        });
+        EXPECT_TRUE(r.has_value()) << sql;
+        return r.has_value() ? *r : -1;
+    };
+    EXPECT_EQ(count("SELECT count(*) FROM line_history"), 1);
+    EXPECT_EQ(count("SELECT count(*) FROM line_history WHERE line_id = 2 AND revision = 1 AND "
+                    "body = '{\"v\":1}'"),
+              1);
+    EXPECT_EQ(count("SELECT count(*) FROM sqlite_master WHERE name IN ('attributes', "
+                    "'certifications', 'requirements', 'required_certifications', "
+                    "'line_classifications', 'service_areas_region', 'supply_lines_class', "
+                    "'demand_lines_class', 'demand_lines_region')"),
+              0);
+    EXPECT_EQ(count("SELECT count(*) FROM supply_lines"), 2);
+    // B's revision 2 is replaced by a withdrawal: archived as revision 2, no UNIQUE collision.
+    auto withdrawn = (*db)->Write(
+        [](Connection& c) { return WithdrawLine(c, "supply", 2, std::int64_t{2}, 10); });
+    ASSERT_OK(withdrawn);
+    EXPECT_EQ(withdrawn->revision, 3);
+    EXPECT_EQ(count("SELECT count(*) FROM line_history WHERE line_id = 2 AND revision = 2 AND "
+                    "body = '{\"v\":2}' AND status = 'active' AND at = 2"),
+              1);
 }
 
 }  // namespace
