@@ -15,6 +15,7 @@
 #include "schema/run_store.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <chrono>
 #include <limits>
@@ -33,8 +34,16 @@ static_assert(schema::kRunFeatureCount == matcher::kFeatureCount,
 namespace {
 
 constexpr std::int64_t kDayMs = 86'400'000;
-// Changed supply lines reaching one demand beyond which it is rescored without impact checks.
-constexpr std::size_t kMaxImpactChecks = 32;
+// A demand reached by more changed supply lines than MaxImpactChecks(supply lines) is rescored
+// without impact checks. A prepared check costs about the same at any catalog size (~1.5 us
+// measured), a rescoring grows with the postings its query reads (~4 ms at 20,000 lines, scripts/
+// bench-runs --quick, 2 threads on a loaded machine): about 2,500 checks per rescoring at 20,000
+// lines, i.e. one check per 8 supply lines; never fewer than 32 checks.
+constexpr std::size_t kMinImpactChecks = 32;
+constexpr std::size_t kSupplyLinesPerImpactCheck = 8;
+std::size_t MaxImpactChecks(std::size_t supply_lines) {
+    return std::max(kMinImpactChecks, supply_lines / kSupplyLinesPerImpactCheck);
+}
 
 std::int64_t SystemNowMs() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -403,77 +412,161 @@ class Executor {
             }
         }
 
-        // Which changed lines reach which demands (old and new versions).
+        // Which changed lines reach which demands (old and new versions); each changed line is
+        // prepared once (analysed terms, length, classification terms) for the impact checks.
         std::unordered_map<std::int64_t, std::vector<std::int64_t>> reached_by;  // demand -> lines
+        std::unordered_map<std::int64_t, matcher::PreparedChange> changes;
+        const auto reach_start = std::chrono::steady_clock::now();
+        // Old versions from the line history (serially: database reads), then the reach of
+        // each changed line (old and new version) on the worker threads, then the inversion
+        // (lines in id order, so every demand's list is in line id order).
+        std::vector<std::int64_t> line_ids;
+        std::vector<std::optional<matcher::SupplyLine>> old_versions;
         for (const auto& [line_id, revision] : first_revision) {
-            std::vector<matcher::LineId> reach;
-            if (const auto* now = view_.supply->Find(line_id)) {
-                reach = matcher::ReachableDemands(*view_.demands, *now, config_);
-            }
+            line_ids.push_back(line_id);
+            old_versions.emplace_back();
+            const auto* now = view_.supply->Find(line_id);
+            changes.emplace(line_id, matcher::PreparedChange::Of(line_id, now, *view_.supply));
             if (revision > 1) {
                 auto old = OldSupply(line_id, revision - 1);
                 if (!old) return "reading line history failed: " + old.error().message();
-                if (*old) {
-                    auto more = matcher::ReachableDemands(*view_.demands, **old, config_);
-                    reach.insert(reach.end(), more.begin(), more.end());
-                }
+                old_versions.back() = std::move(*old);
             }
-            std::sort(reach.begin(), reach.end());
-            reach.erase(std::unique(reach.begin(), reach.end()), reach.end());
-            for (const auto d : reach) reached_by[d].push_back(line_id);
+        }
+        const auto parallel_for = matcher::ThreadedFor(std::max(1u, env_.threads));
+        std::vector<std::vector<matcher::LineId>> reaches(line_ids.size());
+        parallel_for(line_ids.size(), [&](std::size_t i) {
+            const std::array<const matcher::SupplyLine*, 2> versions = {
+                changes.at(line_ids[i]).line, old_versions[i] ? &*old_versions[i] : nullptr};
+            reaches[i] = matcher::ReachableDemands(*view_.demands, versions, config_);
+        });
+        for (std::size_t i = 0; i < line_ids.size(); ++i) {
+            for (const auto d : reaches[i]) reached_by[d].push_back(line_ids[i]);
+        }
+        reaches.clear();
+
+        // The demands to check: unchanged since the base run and reached by a changed line.
+        struct Check {
+            const matcher::DemandLine* demand = nullptr;
+            const schema::DemandSummary* base = nullptr;
+            const std::vector<std::int64_t>* lines = nullptr;
+            matcher::StoredResultSummary stored;
+            bool rescore = false;
+            matcher::ImpactReason reason = matcher::ImpactReason::kNone;
+            std::size_t checks = 0;
+            std::vector<std::pair<std::string, std::uint32_t>> unpinned;
+        };
+        std::vector<Check> to_check;
+        const std::size_t max_checks = MaxImpactChecks(view_.supply->live_count());
+        std::size_t rescored_own = 0;        // new in scope, or the demand line changed
+        std::size_t rescored_unchecked = 0;  // reached by more than max_checks changed lines
+        std::array<std::size_t, 6> rescored_because{};  // by matcher::ImpactReason
+        for (const auto* d : demands_) {
+            const auto base = base_summary.find(d->id);
+            if (base == base_summary.end() || base->second.demand_revision != d->revision) {
+                rescore_.insert(d->id);
+                ++rescored_own;
+                continue;
+            }
+            const auto reach = reached_by.find(d->id);
+            if (reach == reached_by.end()) continue;
+            // Past MaxImpactChecks changed lines, rescoring the demand costs less than the
+            // checks and is always exact.
+            if (reach->second.size() > max_checks) {
+                rescore_.insert(d->id);
+                ++rescored_unchecked;
+                continue;
+            }
+            Check check;
+            check.demand = d;
+            check.base = &base->second;
+            check.lines = &reach->second;
+            to_check.push_back(std::move(check));
         }
 
+        // Chunks of demands: one read of their stored top-k, then the checks on the run's
+        // worker threads (each demand prepared once, its lines checked in id order until one
+        // may change it), then, single-threaded, the terms the checks used unpinned are pinned
+        // (all from this run's snapshot, so pinning after the chunk gives every check the df it
+        // would have had in sequence).
         const auto k = static_cast<std::size_t>(run_.top_k);
         std::size_t impact_checks = 0;
-        auto checked = env_.db->Read([&](schema::Connection& c) -> Result<void> {
-            for (const auto* d : demands_) {
-                const auto base = base_summary.find(d->id);
-                if (base == base_summary.end() || base->second.demand_revision != d->revision) {
-                    rescore_.insert(d->id);
-                    continue;
+        const auto checks_start = std::chrono::steady_clock::now();
+        const auto reach_ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(checks_start - reach_start)
+                .count();
+        constexpr std::size_t kCheckChunk = 1024;
+        for (std::size_t start = 0; start < to_check.size(); start += kCheckChunk) {
+            const std::size_t end = std::min(to_check.size(), start + kCheckChunk);
+            auto rows = env_.db->Read([&](schema::Connection& c) {
+                return schema::ResultsInRange(c, base_->id, to_check[start].demand->id,
+                                              to_check[end - 1].demand->id);
+            });
+            if (!rows) return "reading the base results failed: " + rows.error().message();
+            auto row = rows->begin();
+            for (std::size_t i = start; i < end; ++i) {
+                Check& check = to_check[i];
+                while (row != rows->end() && row->demand_id < check.demand->id) ++row;
+                std::optional<double> last_score;
+                check.stored.k = k;
+                for (; row != rows->end() && row->demand_id == check.demand->id; ++row) {
+                    check.stored.top_ids.push_back(row->supply_id);
+                    last_score = row->score;
                 }
-                const auto reach = reached_by.find(d->id);
-                if (reach == reached_by.end()) continue;
-                // An impact check costs about what scoring ~1/50 of a demand does (measured:
-                // 25 us vs 1.3 ms, scripts/bench-runs --quick); past kMaxImpactChecks lines,
-                // rescoring the demand is cheaper and always exact.
-                if (reach->second.size() > kMaxImpactChecks) {
-                    rescore_.insert(d->id);
-                    continue;
-                }
-                auto rows = schema::ResultsInRange(c, base_->id, d->id, d->id);
-                if (!rows) return rows.error();
-                matcher::StoredResultSummary stored;
-                stored.k = k;
-                for (const auto& r : *rows) stored.top_ids.push_back(r.supply_id);
-                stored.kth_score =
-                    base->second.kth_score.value_or(rows->empty() ? 0.0 : rows->back().score);
-                stored.text_normaliser = base->second.text_normaliser;
-                stored.text_normaliser_id = base->second.text_normaliser_id;
-                for (const auto line_id : reach->second) {
-                    ++impact_checks;
-                    const auto impact =
-                        matcher::ImpactOfChange(*d, stored, line_id, view_.supply->Find(line_id),
-                                                *view_.supply, config_, context_);
-                    if (!impact.unpinned_terms.empty()) {
-                        stats_.Pin(impact.unpinned_terms);
-                        pinned_.insert(pinned_.end(), impact.unpinned_terms.begin(),
-                                       impact.unpinned_terms.end());
-                    }
+                check.stored.kth_score = check.base->kth_score.value_or(last_score.value_or(0.0));
+                check.stored.text_normaliser = check.base->text_normaliser;
+                check.stored.text_normaliser_id = check.base->text_normaliser_id;
+            }
+            parallel_for(end - start, [&](std::size_t j) {
+                Check& check = to_check[start + j];
+                const matcher::PreparedImpactDemand prepared(*check.demand, *view_.supply, config_,
+                                                             context_);
+                for (const auto line_id : *check.lines) {
+                    ++check.checks;
+                    auto impact = matcher::ImpactOfChange(prepared, check.stored,
+                                                          changes.at(line_id), config_, context_);
+                    check.unpinned.insert(check.unpinned.end(), impact.unpinned_terms.begin(),
+                                          impact.unpinned_terms.end());
                     if (impact.may_change) {
-                        rescore_.insert(d->id);
+                        check.rescore = true;
+                        check.reason = impact.reason;
                         break;
                     }
                 }
+            });
+            for (std::size_t i = start; i < end; ++i) {
+                Check& check = to_check[i];
+                impact_checks += check.checks;
+                for (auto& term : check.unpinned) {
+                    if (stats_.document_frequency.emplace(term.first, term.second).second) {
+                        pinned_.push_back(std::move(term));
+                    }
+                }
+                check.unpinned.clear();
+                if (check.rescore) {
+                    rescore_.insert(check.demand->id);
+                    ++rescored_because.at(static_cast<std::size_t>(check.reason));
+                }
             }
-            return {};
-        });
-        if (!checked) return "reading the base results failed: " + checked.error().message();
+        }
+        const auto checks_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::steady_clock::now() - checks_start)
+                                   .count();
         plan_.note = "incremental on run " + std::to_string(base_->id) + ": " +
                      std::to_string(rescore_.size()) + " of " + std::to_string(demands_.size()) +
                      " demands rescored; " + std::to_string(first_revision.size()) +
                      " supply lines changed, " + std::to_string(reached_by.size()) +
-                     " demands reachable, " + std::to_string(impact_checks) + " impact checks";
+                     " demands reachable (" + std::to_string(reach_ms) + " ms), " +
+                     std::to_string(impact_checks) + " impact checks (" +
+                     std::to_string(checks_ms) + " ms); rescored: " + std::to_string(rescored_own) +
+                     " own line changed, " + std::to_string(rescored_unchecked) +
+                     " reached by more than " + std::to_string(max_checks) + " changed lines";
+        for (std::size_t r = 1; r < rescored_because.size(); ++r) {
+            if (rescored_because[r] == 0) continue;
+            plan_.note +=
+                ", " + std::to_string(rescored_because[r]) + " " +
+                std::string(matcher::ImpactReasonName(static_cast<matcher::ImpactReason>(r)));
+        }
         return {};
     }
 

@@ -296,10 +296,13 @@ Impact ImpactOfChange(const PreparedImpactDemand& prepared,
     return Because(ImpactReason::kNone, std::move(impact));
 }
 
-std::vector<LineId> ReachableDemands(const DemandSnapshot& demands,
-                                     const SupplyLine& line,
-                                     const MatchConfig& config) {
-    std::vector<std::string> terms;
+namespace {
+
+// The demand-index terms through which `line` reaches demands (see ReachableDemands).
+void ReachTerms(const DemandSnapshot& demands,
+                const SupplyLine& line,
+                const MatchConfig& config,
+                std::vector<std::string>& terms) {
     // Text: the demand query's terms are the analysed terms of its title and description, which
     // are exactly the demand index's terms; a supply line shares one iff one of its indexed
     // terms is in the demand index.
@@ -318,6 +321,15 @@ std::vector<LineId> ReachableDemands(const DemandSnapshot& demands,
             terms.push_back(ClassTerm(c.scheme, significant.substr(0, len)));
         }
     }
+}
+
+}  // namespace
+
+std::vector<LineId> ReachableDemands(const DemandSnapshot& demands,
+                                     const SupplyLine& line,
+                                     const MatchConfig& config) {
+    std::vector<std::string> terms;
+    ReachTerms(demands, line, config, terms);
     std::vector<LineId> out;
     for (const std::string& term : terms) {
         for (std::size_t s = 0; s < demands.segment_count(); ++s) {
@@ -329,6 +341,32 @@ std::vector<LineId> ReachableDemands(const DemandSnapshot& demands,
     }
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+std::vector<LineId> ReachableDemands(const DemandSnapshot& demands,
+                                     std::span<const SupplyLine* const> versions,
+                                     const MatchConfig& config) {
+    std::vector<std::string> terms;
+    for (const SupplyLine* version : versions) {
+        if (version != nullptr) ReachTerms(demands, *version, config, terms);
+    }
+    std::sort(terms.begin(), terms.end());
+    terms.erase(std::unique(terms.begin(), terms.end()), terms.end());
+    std::vector<bool> seen(demands.doc_space(), false);
+    std::vector<LineId> out;
+    for (const std::string& term : terms) {
+        for (std::size_t s = 0; s < demands.segment_count(); ++s) {
+            const auto& segment = demands.segment(s);
+            const std::size_t base = demands.segment_base(s);
+            for (const Posting& p : segment.Find(term)) {
+                if (seen[base + p.doc] || demands.Deleted(s, p.doc)) continue;
+                seen[base + p.doc] = true;
+                out.push_back(segment.lines[p.doc].id);
+            }
+        }
+    }
+    std::sort(out.begin(), out.end());
     return out;
 }
 

@@ -9,7 +9,8 @@
 //   * without pinning, an unrelated change moves other demands' scores (why pinning exists);
 //   * the prepared check (PreparedChange, PreparedImpactDemand) gives ImpactOfChange's answer
 //     (may_change, reason, unpinned terms) and DemandPairText's raw BM25 bit for bit on random
-//     pairs, with pinned, partly pinned and no statistics.
+//     pairs, with pinned, partly pinned and no statistics;
+//   * ReachableDemands over several versions at once is the union of the single calls.
 #include "matcher/impact.hpp"
 
 #include <gtest/gtest.h>
@@ -498,6 +499,35 @@ TEST(ImpactTest, PreparedCheckAgreesWithImpactOfChange) {
         EXPECT_GT(reasons[r], 5) << ImpactReasonName(static_cast<ImpactReason>(r));
     }
     EXPECT_GT(unpinned_reported, 20);
+}
+
+TEST(ImpactTest, ReachableDemandsOfSeveralVersionsIsTheUnion) {
+    Gen gen(6);
+    const MatchConfig config;
+    std::size_t reached = 0;
+    for (int round = 0; round < 20; ++round) {
+        std::vector<DemandLine> demands;
+        for (LineId i = 1; i <= 30; ++i) demands.push_back(gen.Demand(4000 + i));
+        // Two segments and a withdrawn demand, so doc numbers and tombstones are exercised.
+        auto snapshot =
+            DemandSnapshot::Build(std::vector<DemandLine>(demands.begin(), demands.begin() + 20));
+        const std::vector<LineId> gone = {4003};
+        snapshot = DemandSnapshot::Apply(
+            snapshot, std::vector<DemandLine>(demands.begin() + 20, demands.end()), gone);
+        for (int i = 0; i < 10; ++i) {
+            const SupplyLine old_version = gen.Supply(i + 1);
+            const SupplyLine new_version = gen.Edit(old_version);
+            std::set<LineId> want;
+            for (LineId d : ReachableDemands(*snapshot, old_version, config)) want.insert(d);
+            for (LineId d : ReachableDemands(*snapshot, new_version, config)) want.insert(d);
+            const std::array<const SupplyLine*, 3> versions = {&new_version, nullptr, &old_version};
+            const std::vector<LineId> got = ReachableDemands(*snapshot, versions, config);
+            EXPECT_EQ(got, std::vector<LineId>(want.begin(), want.end()));
+            EXPECT_FALSE(std::binary_search(got.begin(), got.end(), 4003));
+            reached += got.size();
+        }
+    }
+    EXPECT_GT(reached, 500u);
 }
 
 TEST(ImpactTest, ReasonsForSimpleChanges) {
