@@ -250,6 +250,31 @@ bench_migrate_copy() {
     fi
 }
 
+# Copies the cached fixture ($fixture_db) to DEST at the schema of the binaries under test. When a
+# migration is pending, the migrated fixture is cached beside it (NAME-schemaN.db, N = the
+# binaries' schema version) so that later runs copy it instead of migrating again (the cached
+# fixture itself is never modified). Sets migrate_note. bench_copy_fixture DEST
+bench_copy_fixture() {
+    local dest=$1 probe=$bench_tmp/schema-probe.db out target cached
+    out=$("$bench_bin/renewmatch" db migrate --db "$probe") || bench_die "renewmatch db migrate on an empty database failed"
+    rm -f "$probe"*
+    target=${out##* to }
+    [[ $target =~ ^[0-9]+$ ]] || bench_die "unexpected answer of renewmatch db migrate: $out"
+    cached=${fixture_db%.db}-schema$target.db
+    if [[ -s $cached ]]; then
+        cp "$cached" "$dest"
+        migrate_note="copied $(basename "$cached") (the fixture migrated to schema $target by an earlier run)"
+        bench_log "$migrate_note"
+        return
+    fi
+    cp "$fixture_db" "$dest"
+    bench_migrate_copy "$dest"
+    if [[ -n $migrate_note && ! -e $dest-wal ]]; then
+        cp "$dest" "$cached.tmp"
+        mv "$cached.tmp" "$cached"
+    fi
+}
+
 # Lines per published list when seeding (the server's default lines-per-list limit is 200,000).
 bench_chunk=200000
 
