@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <type_traits>
 #include <unordered_map>
 
 namespace renewmatch::matcher {
@@ -458,6 +459,10 @@ bool BetterCandidate(const Candidate& a, const Candidate& b) {
     return a.id < b.id;
 }
 
+// Prefetch distances (in candidates) for the classification-only visit.
+constexpr std::size_t kPrefetchFar = 16;
+constexpr std::size_t kPrefetchNear = 8;
+
 // What `evaluate` says about one candidate.
 struct Outcome {
     Filter failed = Filter::kCount;  // kCount: passed every filter (when not pruned)
@@ -605,6 +610,7 @@ MatchResult RunQuery(const Snapshot<Line>& snapshot,
     const double text_weight = config.Weight(Feature::kText);
     std::vector<Candidate> top;  // a heap whose front is the worst kept candidate
     auto worst_first = [](const Candidate& x, const Candidate& y) { return BetterCandidate(x, y); };
+    Candidate candidate;  // reused: evaluate overwrites it whenever the line passes
     bool class_only_merged = class_only.empty();
     // Once the text candidates are exhausted, the classification-only ones (all raw 0, visited
     // in doc order, as the heap would pop them) are read straight from the sorted list.
@@ -626,6 +632,25 @@ MatchResult RunQuery(const Snapshot<Line>& snapshot,
         Ranked next{};
         if (class_only_linear) {
             if (class_only_next == class_only.size()) break;
+            if constexpr (std::is_same_v<Line, SupplyLine>) {
+                // The visit reads the compact record first; these lines are visited in doc order
+                // with gaps (one class out of many), so fetch the records a few lines ahead:
+                // the record, then (once it has arrived) its classification and area entries.
+                if (class_only_next + kPrefetchFar < class_only.size()) {
+                    const auto [ps, pd] = locate(class_only[class_only_next + kPrefetchFar]);
+                    __builtin_prefetch(&snapshot.segment(ps).records.lines[pd]);
+                }
+                if (class_only_next + kPrefetchNear < class_only.size()) {
+                    const auto [ps, pd] = locate(class_only[class_only_next + kPrefetchNear]);
+                    const SupplyRecords& r = snapshot.segment(ps).records;
+                    const SupplyRecord& record = r.lines[pd];
+                    if (record.class_count > 0)
+                        __builtin_prefetch(&r.classes[record.classes_begin]);
+                    if (record.service_count + record.excluded_count > 0) {
+                        __builtin_prefetch(&r.areas[record.areas_begin]);
+                    }
+                }
+            }
             next = {0.0, class_only[class_only_next++]};
         } else {
             if (heap.empty()) break;
@@ -640,7 +665,6 @@ MatchResult RunQuery(const Snapshot<Line>& snapshot,
         ++result.examined;
         const auto [s, d] = locate(next.doc);
         const Line& line = snapshot.segment(s).lines[d];
-        Candidate candidate;
         const Outcome outcome =
             evaluate(s, d, line, text_value, top.size() == k ? &top.front() : nullptr, candidate);
         if (outcome.pruned) {
