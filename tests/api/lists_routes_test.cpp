@@ -448,6 +448,58 @@ TEST_F(ListsRoutesTest, AdminPublishesForAnotherOrganisation) {
     EXPECT_EQ(Count("SELECT count(*) FROM service_areas WHERE region = '32'"), 1);
 }
 
+// A line's GET is byte for byte what it was before ingest was streamed and the child tables
+// were folded into the body (the Release build of fcc5282 answered the same `line` members, byte
+// for byte, for these inputs over HTTPS; the envelope ids and times here are the fixture's): the
+// canonical JSON carries every field, units normalised, in a fixed member order. Lines use
+// most fields of each kind: ranges, text and value attributes, service and excluded areas,
+// certifications, additional classifications, requirements with values and equals, replaces,
+// a project with demand refs; plus whitespace and escapes the streaming scan must cut right.
+TEST_F(ListsRoutesTest, GetReturnsTheCanonicalLineByteForByte) {
+    const std::string supply =
+        "{\"kind\":\"supply\",\"series\":\"golden\",\"title\":\"供给\",\"lines\":  [\n"
+        R"( {"sku":"S0000001","title":"华电重工 带式输送机 HEL1969Pro belt conveyor","description":"华电重工带式输送机，型号HEL1969Pro，产地延平区。belt conveyor by 华电重工.","brand":"华电重工","model":"HEL1969Pro","classification":{"scheme":"CPV","id":"42417200-4"},"additionalClassifications":[{"scheme":"HS","id":"842839"}],"attributes":[{"name":"输送能力","min":832,"max":2233,"unit":"t/h"},{"name":"带宽","min":1065,"max":1455,"unit":"mm"},{"name":"驱动方式","text":"外置电机"}],"price":{"amount":521700.0,"currency":"CNY","validUntil":"2026-06-17"},"minOrderQty":1,"capacityPerMonth":100,"leadTimeDays":90,"serviceAreas":["230000","530000"],"certifications":[{"type":"ISO9001","number":"ISO9001-3057483067","expiresAt":"2027-03-10"},{"type":"MA","number":"MA-6434778128","expiresAt":"2026-07-13"}],"energyEfficiencyGrade":2,"localizationRate":0.36,"firstOfKind":false,"chainSegment":"equip.general","vendorRegion":"350702","lastConfirmedAt":"2025-11-15"})"
+        " ,\r\n\t"
+        R"({"sku":"S-\"2\"\\x","title":"ABB 高效电动机 \u0041 motor","classification":{"id":"31110000-0"},"attributes":[{"name":"额定功率","value":20.72,"unit":"千瓦"},{"name":"效率","value":93.3,"unit":"%"}],"serviceAreas":["32"],"excludedAreas":["320500"],"secondHand":true,"certifications":[{"type":"CE"}]}])"
+        "\n}";
+    auto published = Post(supply, "supplier");
+    ASSERT_EQ(published.result_int(), 201U) << published.body();
+    const std::string demand = DemandList(
+        {DemandLine(
+             "D\\\"1", 2,
+             R"(,"description":"更新 CNC","additionalClassifications":[{"scheme":"HS","id":"845811"}],"unit":{"code":"SET"},"responseDeadline":"2026-03-31","certificationsRequired":["CCC","ISO9001"],"energyEfficiencyMin":2,"localizationRateMin":0.6,"replaces":[{"asset":"旧车床","yearsInService":12}],"chainSegment":"equip.machine_tools")"),
+         R"({"ref":"D2","title":"锅炉 boiler","classification":{"id":"44621220-7"},"quantity":1.5,"deliveryAddress":{"region":"110105","lat":39.9,"lon":116.4},"requirements":[{"name":"燃料","values":["天然气","生物质"]},{"name":"型式","equals":"立式","mandatory":false},{"name":"蒸发量","expected":10,"unit":"t/h"}]})"});
+    ASSERT_EQ(Post(demand).result_int(), 201U);
+    const std::string project =
+        R"({"kind":"project","series":"gp","title":"技改","lines":[{"ref":"P-1","name":"数控化改造","type":"technical_renovation","sector":"3421","region":"320505","stage":"approved","progressPct":10,"startDate":"2026-01-01","plannedCompletion":"2027-06-30","totalInvestment":12000000,"equipmentInvestment":8000000,"demandRefs":["D2","D\"1"]}]})";
+    ASSERT_EQ(Post(project).result_int(), 201U);
+
+    const std::vector<std::pair<std::string, std::string>> reads = {
+        {"/v1/supply/" + std::to_string(Count("SELECT min(id) FROM supply_lines")), "supplier"},
+        {"/v1/supply/" + std::to_string(Count("SELECT max(id) FROM supply_lines")), "supplier"},
+        {"/v1/demands/" + std::to_string(Count("SELECT min(id) FROM demand_lines")), "buyer"},
+        {"/v1/demands/" + std::to_string(Count("SELECT min(id) FROM demand_lines")), "supplier"},
+        {"/v1/demands/" + std::to_string(Count("SELECT max(id) FROM demand_lines")), "buyer"},
+        {"/v1/projects/" + std::to_string(Count("SELECT min(id) FROM projects")), "supplier"},
+    };
+    const std::vector<std::string>
+        expected =
+            {
+                R"json({"id":1,"kind":"supply","publisherId":2,"series":"golden","listId":1,"status":"active","revision":1,"updatedAt":"2026-05-28T20:26:41.000Z","line":{"sku":"S0000001","title":"华电重工 带式输送机 HEL1969Pro belt conveyor","description":"华电重工带式输送机，型号HEL1969Pro，产地延平区。belt conveyor by 华电重工.","brand":"华电重工","model":"HEL1969Pro","classification":{"scheme":"CPV","id":"42417200-4"},"additionalClassifications":[{"scheme":"HS","id":"842839"}],"attributes":[{"name":"输送能力","min":832.0,"max":2233.0,"unit":"t/h"},{"name":"带宽","min":1065.0,"max":1455.0,"unit":"mm"},{"name":"驱动方式","text":"外置电机"}],"price":{"amount":521700.0,"currency":"CNY","validUntil":"2026-06-17"},"minOrderQty":1.0,"capacityPerMonth":100.0,"leadTimeDays":90,"serviceAreas":["23","53"],"certifications":[{"type":"ISO9001","number":"ISO9001-3057483067","expiresAt":"2027-03-10"},{"type":"MA","number":"MA-6434778128","expiresAt":"2026-07-13"}],"energyEfficiencyGrade":2,"localizationRate":0.36,"firstOfKind":false,"secondHand":false,"chainSegment":"equip.general","vendorRegion":"350702","status":"active","lastConfirmedAt":"2025-11-15"}})json",
+                R"json({"id":2,"kind":"supply","publisherId":2,"series":"golden","listId":1,"status":"active","revision":1,"updatedAt":"2026-05-28T20:26:41.000Z","line":{"sku":"S-\"2\"\\x","title":"ABB 高效电动机 A motor","classification":{"scheme":"CPV","id":"31110000-0"},"attributes":[{"name":"额定功率","value":20.72,"unit":"kW"},{"name":"效率","value":93.3,"unit":"%"}],"minOrderQty":0.0,"serviceAreas":["32"],"excludedAreas":["3205"],"certifications":[{"type":"CE"}],"firstOfKind":false,"secondHand":true,"status":"active"}})json",
+                R"json({"id":1,"kind":"demand","publisherId":1,"series":"js-2026","listId":2,"status":"open","revision":1,"updatedAt":"2026-05-28T20:26:42.000Z","line":{"ref":"D\"1","title":"数控车床 CNC lathe","description":"更新 CNC","classification":{"scheme":"CPV","id":"42621100-6"},"additionalClassifications":[{"scheme":"HS","id":"845811"}],"quantity":2.0,"unit":{"code":"SET"},"budget":{"amount":500000.0,"currency":"CNY","visibility":"hidden"},"deliveryAddress":{"region":"3205"},"deliveryDate":"2026-06-30","responseDeadline":"2026-03-31","requirements":[{"name":"主轴转速","min":8000.0,"unit":"rpm","mandatory":true}],"certificationsRequired":["CCC","ISO9001"],"energyEfficiencyMin":2,"localizationRateMin":0.6,"secondHandAllowed":false,"replaces":[{"asset":"旧车床","yearsInService":12}],"chainSegment":"equip.machine_tools","status":"open"}})json",
+                R"json({"id":1,"kind":"demand","publisherId":1,"series":"js-2026","listId":2,"status":"open","revision":1,"updatedAt":"2026-05-28T20:26:42.000Z","line":{"ref":"D\"1","title":"数控车床 CNC lathe","description":"更新 CNC","classification":{"scheme":"CPV","id":"42621100-6"},"additionalClassifications":[{"scheme":"HS","id":"845811"}],"quantity":2.0,"unit":{"code":"SET"},"deliveryAddress":{"region":"3205"},"deliveryDate":"2026-06-30","responseDeadline":"2026-03-31","requirements":[{"name":"主轴转速","min":8000.0,"unit":"rpm","mandatory":true}],"certificationsRequired":["CCC","ISO9001"],"energyEfficiencyMin":2,"localizationRateMin":0.6,"secondHandAllowed":false,"replaces":[{"asset":"旧车床","yearsInService":12}],"chainSegment":"equip.machine_tools","status":"open"}})json",
+                R"json({"id":2,"kind":"demand","publisherId":1,"series":"js-2026","listId":2,"status":"open","revision":1,"updatedAt":"2026-05-28T20:26:42.000Z","line":{"ref":"D2","title":"锅炉 boiler","classification":{"scheme":"CPV","id":"44621220-7"},"quantity":1.5,"unit":{"code":"C62"},"deliveryAddress":{"region":"110105","lat":39.9,"lon":116.4},"requirements":[{"name":"燃料","values":["天然气","生物质"],"mandatory":true},{"name":"型式","equals":"立式","mandatory":false},{"name":"蒸发量","expected":10.0,"unit":"t/h","mandatory":true}],"secondHandAllowed":false,"status":"open"}})json",
+                R"json({"id":1,"kind":"project","publisherId":1,"series":"gp","listId":3,"status":"active","revision":1,"updatedAt":"2026-05-28T20:26:43.000Z","line":{"ref":"P-1","name":"数控化改造","type":"technical_renovation","sector":"3421","region":"320505","stage":"approved","progressPct":10.0,"startDate":"2026-01-01","plannedCompletion":"2027-06-30","totalInvestment":12000000.0,"equipmentInvestment":8000000.0,"demandRefs":["D2","D\"1"],"status":"active"},"demandLines":[{"id":1,"kind":"demand","publisherId":1,"series":"js-2026","listId":2,"status":"open","revision":1,"updatedAt":"2026-05-28T20:26:42.000Z","line":{"ref":"D\"1","title":"数控车床 CNC lathe","description":"更新 CNC","classification":{"scheme":"CPV","id":"42621100-6"},"additionalClassifications":[{"scheme":"HS","id":"845811"}],"quantity":2.0,"unit":{"code":"SET"},"deliveryAddress":{"region":"3205"},"deliveryDate":"2026-06-30","responseDeadline":"2026-03-31","requirements":[{"name":"主轴转速","min":8000.0,"unit":"rpm","mandatory":true}],"certificationsRequired":["CCC","ISO9001"],"energyEfficiencyMin":2,"localizationRateMin":0.6,"secondHandAllowed":false,"replaces":[{"asset":"旧车床","yearsInService":12}],"chainSegment":"equip.machine_tools","status":"open"}},{"id":2,"kind":"demand","publisherId":1,"series":"js-2026","listId":2,"status":"open","revision":1,"updatedAt":"2026-05-28T20:26:42.000Z","line":{"ref":"D2","title":"锅炉 boiler","classification":{"scheme":"CPV","id":"44621220-7"},"quantity":1.5,"unit":{"code":"C62"},"deliveryAddress":{"region":"110105","lat":39.9,"lon":116.4},"requirements":[{"name":"燃料","values":["天然气","生物质"],"mandatory":true},{"name":"型式","equals":"立式","mandatory":false},{"name":"蒸发量","expected":10.0,"unit":"t/h","mandatory":true}],"secondHandAllowed":false,"status":"open"}}]})json",
+            };
+    ASSERT_EQ(reads.size(), expected.size());
+    for (std::size_t i = 0; i < reads.size(); ++i) {
+        auto r = Get(reads[i].first, reads[i].second);
+        ASSERT_EQ(r.result_int(), 200U) << reads[i].first;
+        EXPECT_EQ(r.body(), expected[i]) << reads[i].first << " as " << reads[i].second;
+    }
+}
+
 TEST_F(ListsRoutesTest, ReadsRedactHiddenBudgetsAndCarryETags) {
     ASSERT_EQ(Post(DemandList({DemandLine("A", 1), DemandLine("B", 2)})).result_int(), 201U);
     const auto id_a = Count("SELECT id FROM demand_lines WHERE ref = 'A'");
