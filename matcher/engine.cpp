@@ -425,10 +425,11 @@ struct Ranked {
 // The document frequency a query uses for `term`: the snapshot's, or with pinned statistics the
 // pinned value (else the snapshot's, reported as unpinned), capped at the pinned N.
 template <class Line>
-std::uint32_t QueryDocumentFrequency(const Snapshot<Line>& snapshot,
-                                     const std::string& term,
-                                     const CorpusStatistics* statistics,
-                                     std::vector<std::pair<std::string, std::uint32_t>>* unpinned) {
+std::uint32_t QueryDocumentFrequencyOf(
+    const Snapshot<Line>& snapshot,
+    const std::string& term,
+    const CorpusStatistics* statistics,
+    std::vector<std::pair<std::string, std::uint32_t>>* unpinned) {
     if (statistics == nullptr) return snapshot.DocumentFrequency(term);
     std::uint32_t df = 0;
     auto it = statistics->document_frequency.find(term);
@@ -529,7 +530,7 @@ MatchResult RunQuery(const Snapshot<Line>& snapshot,
     std::vector<std::size_t>& touched = scratch.touched;
     for (const auto& [term, qw] : query.weighted) {
         const std::uint32_t df =
-            QueryDocumentFrequency(snapshot, term, statistics, &result.unpinned_terms);
+            QueryDocumentFrequencyOf(snapshot, term, statistics, &result.unpinned_terms);
         if (df == 0) continue;
         const double dfd = static_cast<double>(df);
         const double idf = std::log(1.0 + (n - dfd + 0.5) / (dfd + 0.5));
@@ -851,6 +852,13 @@ std::size_t CorpusStatistics::Pin(std::span<const std::pair<std::string, std::ui
     return added;
 }
 
+std::uint32_t QueryDocumentFrequency(const SupplySnapshot& snapshot,
+                                     const std::string& term,
+                                     const CorpusStatistics* statistics,
+                                     std::vector<std::pair<std::string, std::uint32_t>>* unpinned) {
+    return QueryDocumentFrequencyOf(snapshot, term, statistics, unpinned);
+}
+
 PairText DemandPairText(const SupplySnapshot& snapshot,
                         const DemandLine& demand,
                         const SupplyLine& line,
@@ -874,7 +882,7 @@ PairText DemandPairText(const SupplySnapshot& snapshot,
                                    [](const std::pair<std::string, std::uint32_t>& e,
                                       const std::string& key) { return e.first < key; });
         if (it == terms.end() || it->first != term) continue;
-        const std::uint32_t df = QueryDocumentFrequency(snapshot, term, statistics, unpinned);
+        const std::uint32_t df = QueryDocumentFrequencyOf(snapshot, term, statistics, unpinned);
         if (df == 0) continue;
         const double dfd = static_cast<double>(df);
         const double idf = std::log(1.0 + (n - dfd + 0.5) / (dfd + 0.5));

@@ -228,6 +228,15 @@ Candidate ScorePair(const DemandLine& demand,
                     const MatchConfig& config,
                     const MatchContext& context);
 
+// The document frequency MatchDemand uses for query term `term`: the snapshot's; with pinned
+// `statistics` the pinned value, else the snapshot's (appended with it to `unpinned`, when given,
+// if > 0), capped at the pinned N. Exposed so that prepared checks (impact.cpp) apply the very
+// same rule.
+std::uint32_t QueryDocumentFrequency(const SupplySnapshot& snapshot,
+                                     const std::string& term,
+                                     const CorpusStatistics* statistics,
+                                     std::vector<std::pair<std::string, std::uint32_t>>* unpinned);
+
 // How MatchDemand sees one supply line for a demand's query, computed pairwise with exactly
 // the operations of the query (so `raw` is bit-identical to the value the query accumulates
 // for this line in `snapshot`): `generated` = passes the relevance gate (shares an analysed

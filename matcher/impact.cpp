@@ -162,19 +162,11 @@ PreparedImpactDemand::PreparedImpactDemand(const DemandLine& demand,
     for (const auto& [term, qw] : weighted) {
         QueryTerm q;
         q.term = term;
-        if (statistics == nullptr) {
-            q.df = current.DocumentFrequency(term);
-        } else {
-            std::uint32_t df = 0;
-            auto it = statistics->document_frequency.find(term);
-            if (it != statistics->document_frequency.end()) {
-                df = it->second;
-            } else {
-                df = current.DocumentFrequency(term);
-                q.unpinned = df > 0;
-                q.snapshot_df = df;
-            }
-            q.df = static_cast<std::uint32_t>(std::min<std::uint64_t>(df, statistics->live_count));
+        std::vector<std::pair<std::string, std::uint32_t>> unpinned;
+        q.df = QueryDocumentFrequency(current, term, statistics, &unpinned);
+        if (!unpinned.empty()) {
+            q.unpinned = true;
+            q.snapshot_df = unpinned.back().second;
         }
         if (q.df > 0) {
             const double dfd = static_cast<double>(q.df);
