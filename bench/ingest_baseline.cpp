@@ -1,20 +1,31 @@
 // renewmatch_ingest_baseline: the floor that scripts/bench-ingest compares the server against.
 //
 // Reads a supply list written by scripts/demo-data (JSON, one line object per text line between
-// the header line and the closing "]}"), and inserts every line into a fresh SQLite file with a
+// the header line and the closing "]}"), and inserts every line as one `supply_lines` row with a
 // minimal prepared-statement loop: one transaction, no validation, no versioning, no history, no
-// change feed, no child tables. The table has the main columns of `supply_lines` (migration
-// 0003_lists) and the same secondary indexes, the file the same pragmas as the server's
-// (WAL, synchronous=NORMAL), and each row stores the line's raw JSON text as `body`.
+// change feed, no service-area rows. Each row stores the line's raw JSON text as `body`.
+//
+// The schema is the server's, not a copy of it: the database is either created here by applying
+// this build's embedded migrations (schema::Database::Migrate, the code `renewmatch db migrate`
+// and renewmatchd run), or given ready-made by the caller (scripts/bench-ingest migrates it with
+// the `renewmatch` binary of the server under test, so the baseline writes exactly the tables,
+// indexes, CHECK constraints and foreign keys that server's schema has). The connection has the
+// server writer's settings: WAL, synchronous=NORMAL, foreign_keys=ON. One organisation and one
+// `lists` row (what the line rows' foreign keys point at) are inserted before the timer starts.
 //
 // What is timed: reading the file, parsing each line with RapidJSON, binding, stepping and the
 // commit. Output: one line of `key=value` pairs on stdout for the script to parse:
-//   lines=N seconds=S lines_per_s=R peak_rss_kib=K db_bytes=B
+//   lines=N seconds=S lines_per_s=R peak_rss_kib=K db_bytes=B schema_version=V supply_btrees=T
+// (supply_btrees: the supply_lines table plus its indexes, automatic ones included, that every
+// row goes into).
 //
-// Usage: renewmatch_ingest_baseline SUPPLY_JSON DB_PATH   (DB_PATH must not exist)
+// Usage: renewmatch_ingest_baseline SUPPLY_JSON DB_PATH
+//   DB_PATH either does not exist (created and migrated here) or is a migrated database whose
+//   supply_lines table is empty.
 // Exit status: 0 on success, 1 on any error (message on stderr), 2 on usage error.
 // Single-threaded; owns its SQLite connection.
 #include "matcher/dates.hpp"
+#include "schema/database.hpp"
 
 #include <rapidjson/document.h>
 #include <sqlite3.h>
@@ -33,24 +44,16 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr std::string_view kSchema = R"sql(
-CREATE TABLE supply_lines (
-    id INTEGER PRIMARY KEY, org_id INTEGER NOT NULL, series TEXT NOT NULL, sku TEXT NOT NULL,
-    list_id INTEGER NOT NULL, status TEXT NOT NULL, revision INTEGER NOT NULL DEFAULT 1,
-    title TEXT NOT NULL, brand TEXT NOT NULL DEFAULT '', model TEXT NOT NULL DEFAULT '',
-    classification_scheme TEXT NOT NULL, classification_id TEXT NOT NULL, price_amount REAL,
-    price_currency TEXT NOT NULL DEFAULT 'CNY', price_valid_until INTEGER,
-    min_order_qty REAL NOT NULL DEFAULT 0, capacity_per_month REAL, lead_time_days INTEGER,
-    energy_efficiency_grade INTEGER, localization_rate REAL,
-    first_of_kind INTEGER NOT NULL DEFAULT 0, second_hand INTEGER NOT NULL DEFAULT 0,
-    chain_segment TEXT NOT NULL DEFAULT '', vendor_region TEXT NOT NULL DEFAULT '',
-    last_confirmed_at INTEGER NOT NULL DEFAULT 0, body TEXT NOT NULL,
-    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
-    UNIQUE (org_id, series, sku)
-) STRICT;
-CREATE INDEX supply_lines_class ON supply_lines (classification_id, id);
-CREATE INDEX supply_lines_updated ON supply_lines (updated_at, id);
-CREATE INDEX supply_lines_list ON supply_lines (list_id, id);
+// What the line rows refer to (foreign keys): one supplier and one current supply list.
+constexpr std::int64_t kOrgId = 900001;
+constexpr std::int64_t kListId = 900001;
+constexpr std::string_view kSetup = R"sql(
+INSERT INTO orgs (id, name, kind, uscc, created_at, updated_at)
+    VALUES (900001, 'ingest baseline', 'supplier', '91310000BENCH0001X', 0, 0);
+INSERT INTO lists (id, org_id, kind, series, version, title, status, digest, source_format,
+                   line_count, published_at)
+    VALUES (900001, 900001, 'supply', 'bench-baseline', 1, 'ingest baseline', 'current',
+            '0000000000000000000000000000000000000000000000000000000000000000', 'json', 0, 0);
 )sql";
 
 constexpr std::string_view kInsert =
@@ -125,32 +128,76 @@ void BindDay(sqlite3_stmt* s, int i, const rapidjson::Value* v) {
     }
 }
 
-int Run(const std::string& input_path, const std::string& db_path) {
-    if (std::filesystem::exists(db_path)) {
-        std::cerr << "ingest_baseline: " << db_path << " exists; give a fresh path\n";
-        return 1;
+// Creates DB_PATH with this build's embedded migrations (the server's own migration code).
+bool CreateMigrated(const std::string& db_path) {
+    namespace schema = renewmatch::schema;
+    std::string message;
+    auto database = schema::Database::Open(db_path, schema::DatabaseOptions{}, &message);
+    if (!database) {
+        std::cerr << "ingest_baseline: cannot create " << db_path << ": " << message << '\n';
+        return false;
     }
-    const auto start = Clock::now();
+    if (auto version = (*database)->Migrate(&message); !version) {
+        std::cerr << "ingest_baseline: migrating " << db_path << ": " << message << '\n';
+        return false;
+    }
+    return true;
+}
+
+// One integer from a one-row query, or -1.
+std::int64_t QueryInt(sqlite3* db, const char* sql) {
+    sqlite3_stmt* s = nullptr;
+    std::int64_t value = -1;
+    if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW) {
+        value = sqlite3_column_int64(s, 0);
+    }
+    sqlite3_finalize(s);
+    return value;
+}
+
+int Run(const std::string& input_path, const std::string& db_path) {
     std::ifstream in(input_path, std::ios::binary);
     if (!in) {
         std::cerr << "ingest_baseline: cannot read " << input_path << '\n';
         return 1;
     }
+    if (!std::filesystem::exists(db_path) && !CreateMigrated(db_path)) return 1;
     sqlite3* db = nullptr;
-    if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                        nullptr) != SQLITE_OK) {
+    if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
         std::cerr << "ingest_baseline: cannot open " << db_path << '\n';
         sqlite3_close(db);
         return 1;
     }
-    const std::string setup =
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;" + std::string(kSchema) + "BEGIN;";
+    // The server writer's connection settings (schema/database.cpp, schema/statement.cpp).
+    bool ok = Check(db,
+                    sqlite3_exec(db,
+                                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+                                 "PRAGMA foreign_keys = ON;",
+                                 nullptr, nullptr, nullptr),
+                    "pragmas");
+    const std::int64_t schema_version = QueryInt(db, "PRAGMA user_version");
+    const std::int64_t existing = QueryInt(db, "SELECT count(*) FROM supply_lines");
+    // The table itself plus every index of it (automatic ones for UNIQUE included).
+    const std::int64_t btrees =
+        1 + QueryInt(db,
+                     "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND "
+                     "tbl_name = 'supply_lines'");
+    if (ok && (schema_version <= 0 || existing != 0)) {
+        std::cerr << "ingest_baseline: " << db_path
+                  << " is not a migrated database with an empty supply_lines table (schema "
+                     "version "
+                  << schema_version << ", " << existing << " supply lines)\n";
+        ok = false;
+    }
+    ok = ok && Check(db, sqlite3_exec(db, kSetup.data(), nullptr, nullptr, nullptr), "setup");
     sqlite3_stmt* insert = nullptr;
-    bool ok = Check(db, sqlite3_exec(db, setup.c_str(), nullptr, nullptr, nullptr), "schema") &&
-              Check(db,
-                    sqlite3_prepare_v3(db, kInsert.data(), static_cast<int>(kInsert.size()),
-                                       SQLITE_PREPARE_PERSISTENT, &insert, nullptr),
-                    "prepare");
+    ok = ok && Check(db,
+                     sqlite3_prepare_v3(db, kInsert.data(), static_cast<int>(kInsert.size()),
+                                        SQLITE_PREPARE_PERSISTENT, &insert, nullptr),
+                     "prepare");
+    const auto start = Clock::now();
+    ok = ok && Check(db, sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr), "begin");
 
     std::string text;
     std::int64_t lines = 0;
@@ -174,10 +221,10 @@ int Run(const std::string& input_path, const std::string& db_path) {
         }
         const rapidjson::Value* cls = Member(doc, "classification");
         const rapidjson::Value* price = Member(doc, "price");
-        sqlite3_bind_int64(insert, 1, 2);
+        sqlite3_bind_int64(insert, 1, kOrgId);
         sqlite3_bind_text(insert, 2, "bench-baseline", -1, SQLITE_STATIC);
         BindText(insert, 3, Member(doc, "sku"));
-        sqlite3_bind_int64(insert, 4, 1);
+        sqlite3_bind_int64(insert, 4, kListId);
         sqlite3_bind_text(insert, 5, "active", -1, SQLITE_STATIC);
         sqlite3_bind_int64(insert, 6, 1);
         BindText(insert, 7, Member(doc, "title"));
@@ -217,9 +264,12 @@ int Run(const std::string& input_path, const std::string& db_path) {
     }
     std::error_code ec;
     const auto db_bytes = std::filesystem::file_size(db_path, ec);
-    std::printf("lines=%lld seconds=%.3f lines_per_s=%.0f peak_rss_kib=%ld db_bytes=%llu\n",
-                static_cast<long long>(lines), seconds, static_cast<double>(lines) / seconds,
-                PeakRssKib(), static_cast<unsigned long long>(ec ? 0 : db_bytes));
+    std::printf(
+        "lines=%lld seconds=%.3f lines_per_s=%.0f peak_rss_kib=%ld db_bytes=%llu "
+        "schema_version=%lld supply_btrees=%lld\n",
+        static_cast<long long>(lines), seconds, static_cast<double>(lines) / seconds, PeakRssKib(),
+        static_cast<unsigned long long>(ec ? 0 : db_bytes), static_cast<long long>(schema_version),
+        static_cast<long long>(btrees));
     return 0;
 }
 

@@ -14,6 +14,9 @@
 
 bench_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bench_build_dir=${RENEWMATCH_BENCH_BUILD:-$bench_root/build/bench-rel}
+# Where the helper tools (bench/renewmatch_ingest_baseline) come from: the candidate's build, also
+# when a comparison run measures a base build that has no benchmarks (bench_compare sets it).
+bench_tools_dir=${RENEWMATCH_BENCH_TOOLS:-$bench_build_dir}
 bench_cache=$bench_root/.cache/bench
 # The fixture's development keys: set by bench_bootstrap (admin_key) or by sourcing a fixture's
 # PATH.keys (see bench_fixture_db).
@@ -39,7 +42,7 @@ bench_build() {
         for t in "$@"; do
             case $t in
                 renewmatchd | renewmatch) [[ -x $bench_bin/$t ]] || bench_die "RENEWMATCH_BENCH_PREBUILT: no $bench_bin/$t" ;;
-                *) [[ -x $bench_build_dir/bench/$t ]] || bench_die "RENEWMATCH_BENCH_PREBUILT: no $bench_build_dir/bench/$t" ;;
+                *) [[ -x $bench_tools_dir/bench/$t ]] || bench_die "RENEWMATCH_BENCH_PREBUILT: no $bench_tools_dir/bench/$t" ;;
             esac
         done
         bench_log "using the prebuilt binaries in $bench_build_dir (${RENEWMATCH_BENCH_LABEL:-no label})"
@@ -208,6 +211,8 @@ bench_median() {
 bench_source_note() {
     if [[ -n ${RENEWMATCH_BENCH_LABEL:-} ]]; then
         echo "source: $RENEWMATCH_BENCH_LABEL (binaries in $bench_build_dir)"
+    elif [[ -n ${RENEWMATCH_BENCH_PREBUILT:-} ]]; then
+        echo "source: prebuilt binaries in $bench_build_dir (commit not recorded; set RENEWMATCH_BENCH_LABEL)"
     elif [[ -n ${RENEWMATCH_BENCH_SOURCE:-} ]]; then
         echo "source: snapshot $RENEWMATCH_BENCH_SOURCE ($(cat "$RENEWMATCH_BENCH_SOURCE/.bench-source" 2>/dev/null || echo 'origin not recorded'))"
     else
@@ -403,4 +408,122 @@ bench_wait_idle() {
 # Ratio a / b with 3 decimals ("nan" when b is 0 or empty): bench_ratio A B
 bench_ratio() {
     awk -v a="$1" -v b="$2" 'BEGIN {if (b + 0 == 0) print "nan"; else printf "%.3f", a / b}'
+}
+
+# ---- same-run comparison of a base build and the candidate (every bench script) ----
+# Every script accepts, before or among its own arguments:
+#   --base DIR          a build dir with server/renewmatch and server/renewmatchd of the code to
+#                       compare against (e.g. /work/base2/build, a Release build of an older
+#                       commit; it needs no benchmark targets: tools come from the candidate);
+#   --base-label TEXT   what DIR is, for the summaries (e.g. "a537f4a Release");
+#   --rounds N          rounds of the comparison (default 1).
+# (or RENEWMATCH_BENCH_BASE / _BASE_LABEL / _ROUNDS). The candidate is what bench_build builds or,
+# with RENEWMATCH_BENCH_PREBUILT, the binaries in RENEWMATCH_BENCH_BUILD. With a base, the
+# script runs itself once per round and build, alternating (round 1: base then candidate; round
+# 2: candidate then base; ...), each child run complete on its own (own copy of the database,
+# own servers, own summary file) with one build's binaries, and then prints both builds' numbers
+# side by side (values per round, medians, candidate / base) with the load average before every
+# child run, into .cache/bench/results/<bench>-compare-<UTC time>.txt.
+bench_base_dir=${RENEWMATCH_BENCH_BASE:-}
+bench_base_label=${RENEWMATCH_BENCH_BASE_LABEL:-}
+bench_rounds=${RENEWMATCH_BENCH_ROUNDS:-1}
+bench_args=()
+# bench_common_args "$@": takes the comparison options off the arguments; the rest goes to
+# bench_args (the script then does: set -- "${bench_args[@]}").
+bench_common_args() {
+    bench_args=()
+    while (($#)); do
+        case $1 in
+            --base) bench_base_dir=$2; shift ;;
+            --base-label) bench_base_label=$2; shift ;;
+            --rounds) bench_rounds=$2; shift ;;
+            *) bench_args+=("$1") ;;
+        esac
+        shift
+    done
+    [[ $bench_rounds =~ ^[1-9][0-9]*$ ]] || bench_die "--rounds needs a positive number"
+}
+
+# bench_emit KEY VALUE: one number of this run for a comparing parent (no-op otherwise).
+bench_emit() {
+    [[ -z ${RENEWMATCH_BENCH_EMIT:-} ]] || echo "$1 $2" >>"$RENEWMATCH_BENCH_EMIT"
+}
+
+# bench_compare TARGETS...: when a base build is given and this is not already a child run,
+# builds the candidate's TARGETS, runs the comparison described above and exits; otherwise
+# returns at once. Call it after parsing the arguments, before anything else is measured.
+bench_compare() {
+    [[ -n $bench_base_dir && -z ${RENEWMATCH_BENCH_CHILD:-} ]] || return 0
+    local t
+    for t in renewmatch renewmatchd; do
+        [[ -x $bench_base_dir/server/$t ]] || bench_die "--base $bench_base_dir: no server/$t there"
+    done
+    bench_build "$@"
+    local name cand_label base_label emit_dir round v dir label order result stamp
+    name=$(basename "$0")
+    name=${name#bench-}
+    cand_label=${RENEWMATCH_BENCH_LABEL:-$(bench_source_note | sed 's/^source: //')}
+    base_label=${bench_base_label:-binaries in $bench_base_dir}
+    emit_dir=$(mktemp -d "${TMPDIR:-/tmp}/renewmatch-compare.XXXXXX")
+    local loads=()
+    for round in $(seq "$bench_rounds"); do
+        if ((round % 2)); then order=(base candidate); else order=(candidate base); fi
+        for v in "${order[@]}"; do
+            if [[ $v == base ]]; then dir=$bench_base_dir label="base: $base_label"; else dir=$bench_build_dir label="candidate: $cand_label"; fi
+            loads+=("round $round $v: started $(date -u +%H:%M:%S), uptime: $(uptime | sed 's/^ *//')")
+            bench_log "comparison round $round of $bench_rounds: $label"
+            RENEWMATCH_BENCH_CHILD=1 RENEWMATCH_BENCH_PREBUILT=1 RENEWMATCH_BENCH_BUILD=$dir \
+                RENEWMATCH_BENCH_TOOLS=$bench_build_dir RENEWMATCH_BENCH_LABEL=$label \
+                RENEWMATCH_BENCH_EMIT=$emit_dir/$v-$round.txt \
+                "$0" "${bench_args[@]}" || bench_die "the $v run of round $round failed"
+        done
+    done
+    loads+=("end: $(date -u +%H:%M:%S), uptime: $(uptime | sed 's/^ *//')")
+    stamp=$(date -u +%Y%m%dT%H%M%SZ)
+    result=$bench_cache/results/$name-compare-$stamp.txt
+    {
+        echo "== renewmatch $name benchmark: base and candidate in the same run =="
+        echo "command: $(basename "$0") ${bench_args[*]} --base $bench_base_dir --rounds $bench_rounds"
+        echo "base: $base_label"
+        echo "candidate: $cand_label (binaries in $bench_build_dir)"
+        printf '%s\n' "${loads[@]}"
+        echo
+        python3 - "$emit_dir" "$bench_rounds" <<'PY'
+import os, statistics, sys
+d, rounds = sys.argv[1], int(sys.argv[2])
+keys, vals = [], {}
+for v in ("base", "candidate"):
+    for r in range(1, rounds + 1):
+        p = os.path.join(d, f"{v}-{r}.txt")
+        if not os.path.exists(p):
+            continue
+        for line in open(p):
+            k, _, x = line.strip().partition(" ")
+            if k not in keys:
+                keys.append(k)
+            vals.setdefault((v, k), []).append(x)
+def num(x):
+    try:
+        return float(x.lstrip(">"))
+    except ValueError:
+        return None
+def med(xs):
+    n = [num(x) for x in xs if num(x) is not None]
+    return statistics.median(n) if n else None
+def fmt(x):
+    return "-" if x is None else (f"{x:.0f}" if abs(x) >= 1000 else f"{x:.4g}")
+print("| metric | base (per round) | base median | candidate (per round) | candidate median | candidate / base |")
+print("|---|---|---|---|---|---|")
+for k in keys:
+    b, c = vals.get(("base", k), []), vals.get(("candidate", k), [])
+    mb, mc = med(b), med(c)
+    ratio = "-" if mb in (None, 0) or mc is None else f"{mc / mb:.3f}"
+    print(f"| {k} | {', '.join(b)} | {fmt(mb)} | {', '.join(c)} | {fmt(mc)} | {ratio} |")
+PY
+        echo
+        echo "per-run summaries: $bench_cache/results/ (one file per child run, listed in the log above)"
+        echo "results file: $result"
+    } | tee "$result"
+    rm -rf "$emit_dir"
+    exit 0
 }
