@@ -19,7 +19,11 @@
 // (supply_btrees: the supply_lines table plus its indexes, automatic ones included, that every
 // row goes into).
 //
-// Usage: renewmatch_ingest_baseline SUPPLY_JSON DB_PATH
+// With --service-areas, each line's `serviceAreas` / `excludedAreas` codes also go into the
+// `service_areas` table (as given, INSERT OR IGNORE), the one child table the server still writes
+// per supply line: a second, slower floor; the first (line rows only) is the stricter one.
+//
+// Usage: renewmatch_ingest_baseline [--service-areas] SUPPLY_JSON DB_PATH
 //   DB_PATH either does not exist (created and migrated here) or is a migrated database whose
 //   supply_lines table is empty.
 // Exit status: 0 on success, 1 on any error (message on stderr), 2 on usage error.
@@ -55,6 +59,9 @@ INSERT INTO lists (id, org_id, kind, series, version, title, status, digest, sou
     VALUES (900001, 900001, 'supply', 'bench-baseline', 1, 'ingest baseline', 'current',
             '0000000000000000000000000000000000000000000000000000000000000000', 'json', 0, 0);
 )sql";
+
+constexpr std::string_view kInsertArea =
+    "INSERT OR IGNORE INTO service_areas (line_id, region, excluded) VALUES (?1, ?2, ?3)";
 
 constexpr std::string_view kInsert =
     "INSERT INTO supply_lines (org_id, series, sku, list_id, status, revision, title, brand, "
@@ -156,7 +163,27 @@ std::int64_t QueryInt(sqlite3* db, const char* sql) {
     return value;
 }
 
-int Run(const std::string& input_path, const std::string& db_path) {
+// Inserts one service_areas row per string in `codes` (an array member of the line, may be absent).
+bool InsertAreas(sqlite3* db,
+                 sqlite3_stmt* s,
+                 std::int64_t line_id,
+                 const rapidjson::Value* codes,
+                 int excluded) {
+    if (codes == nullptr || !codes->IsArray()) return true;
+    for (const auto& code : codes->GetArray()) {
+        if (!code.IsString()) continue;
+        sqlite3_bind_int64(s, 1, line_id);
+        sqlite3_bind_text(s, 2, code.GetString(), static_cast<int>(code.GetStringLength()),
+                          SQLITE_STATIC);
+        sqlite3_bind_int(s, 3, excluded);
+        if (!Check(db, sqlite3_step(s), "insert area") || !Check(db, sqlite3_reset(s), "reset")) {
+            return false;
+        }
+    }
+    return true;
+}
+
+int Run(const std::string& input_path, const std::string& db_path, bool with_areas) {
     std::ifstream in(input_path, std::ios::binary);
     if (!in) {
         std::cerr << "ingest_baseline: cannot read " << input_path << '\n';
@@ -196,6 +223,13 @@ int Run(const std::string& input_path, const std::string& db_path) {
                      sqlite3_prepare_v3(db, kInsert.data(), static_cast<int>(kInsert.size()),
                                         SQLITE_PREPARE_PERSISTENT, &insert, nullptr),
                      "prepare");
+    sqlite3_stmt* insert_area = nullptr;
+    ok = ok &&
+         (!with_areas ||
+          Check(db,
+                sqlite3_prepare_v3(db, kInsertArea.data(), static_cast<int>(kInsertArea.size()),
+                                   SQLITE_PREPARE_PERSISTENT, &insert_area, nullptr),
+                "prepare"));
     const auto start = Clock::now();
     ok = ok && Check(db, sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr), "begin");
 
@@ -251,10 +285,16 @@ int Run(const std::string& input_path, const std::string& db_path) {
         sqlite3_bind_int64(insert, 26, kNowMs);
         sqlite3_bind_int64(insert, 27, kNowMs);
         ok = Check(db, sqlite3_step(insert), "insert") && Check(db, sqlite3_reset(insert), "reset");
+        if (ok && with_areas) {
+            const std::int64_t id = sqlite3_last_insert_rowid(db);
+            ok = InsertAreas(db, insert_area, id, Member(doc, "serviceAreas"), 0) &&
+                 InsertAreas(db, insert_area, id, Member(doc, "excludedAreas"), 1);
+        }
         ++lines;
     }
     ok = ok && Check(db, sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), "commit");
     sqlite3_finalize(insert);
+    sqlite3_finalize(insert_area);
     sqlite3_close(db);
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     if (!ok) return 1;
@@ -276,9 +316,10 @@ int Run(const std::string& input_path, const std::string& db_path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 3) {
-        std::cerr << "usage: renewmatch_ingest_baseline SUPPLY_JSON DB_PATH\n";
+    const bool with_areas = argc == 4 && std::string_view(argv[1]) == "--service-areas";
+    if (argc != 3 && !with_areas) {
+        std::cerr << "usage: renewmatch_ingest_baseline [--service-areas] SUPPLY_JSON DB_PATH\n";
         return 2;
     }
-    return Run(argv[1], argv[2]);
+    return Run(argv[argc - 2], argv[argc - 1], with_areas);
 }
