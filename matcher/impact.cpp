@@ -11,9 +11,9 @@
 namespace renewmatch::matcher {
 namespace {
 
-constexpr std::array<std::string_view, 6> kImpactReasonNames = {
-    "none",           "in_top_k",         "set_normaliser", "reaches_normaliser",
-    "top_k_not_full", "reaches_kth_score"};
+constexpr std::array<std::string_view, 7> kImpactReasonNames = {
+    "none",           "in_top_k",          "set_normaliser",  "reaches_normaliser",
+    "top_k_not_full", "reaches_kth_score", "top_k_incomplete"};
 
 Impact Because(ImpactReason reason, Impact impact = {}) {
     impact.may_change = reason != ImpactReason::kNone;
@@ -82,6 +82,7 @@ StoredResultSummary StoredResultSummary::Of(const MatchResult& result, std::size
     for (const Candidate& c : result.candidates) {
         if (out.top_ids.size() == k) break;
         out.top_ids.push_back(c.id);
+        out.top_scores.push_back(c.score);
         out.kth_score = c.score;
     }
     out.text_normaliser = result.text_normaliser;
@@ -286,6 +287,103 @@ Impact ImpactOfChange(const PreparedImpactDemand& prepared,
         return Because(ImpactReason::kReachesKthScore, std::move(impact));
     }
     return Because(ImpactReason::kNone, std::move(impact));
+}
+
+bool TopKPatch::SameAsStored(std::size_t stored_size) const {
+    if (top.size() != stored_size) return false;
+    for (std::size_t i = 0; i < top.size(); ++i) {
+        if (top[i].stored_index != i) return false;
+    }
+    return true;
+}
+
+TopKPatch PatchTopK(const PreparedImpactDemand& prepared,
+                    const StoredResultSummary& stored,
+                    std::span<const PreparedChange* const> changes,
+                    const MatchConfig& config,
+                    const MatchContext& context) {
+    TopKPatch out;
+    auto fail = [&out](ImpactReason reason) {
+        out.exact = false;
+        out.reason = reason;
+        out.top.clear();
+        return std::move(out);
+    };
+    std::vector<LineId> changed_ids;
+    changed_ids.reserve(changes.size());
+    for (const PreparedChange* change : changes) changed_ids.push_back(change->id);
+    std::sort(changed_ids.begin(), changed_ids.end());
+    const bool full = stored.full();
+    // The stored lines that did not change keep their stored score (pinned statistics and, as
+    // checked below, the same normaliser).
+    std::vector<TopKPatch::Entry> known;
+    known.reserve(stored.top_ids.size() + changes.size());
+    for (std::size_t i = 0; i < stored.top_ids.size(); ++i) {
+        if (std::binary_search(changed_ids.begin(), changed_ids.end(), stored.top_ids[i])) {
+            continue;
+        }
+        TopKPatch::Entry e;
+        e.id = stored.top_ids[i];
+        e.score = stored.top_scores.at(i);
+        e.stored_index = i;
+        known.push_back(std::move(e));
+    }
+    const DemandLine& demand = prepared.demand();
+    for (const PreparedChange* change : changes) {
+        const bool sets_normaliser =
+            stored.text_normaliser_id != 0 && stored.text_normaliser_id == change->id;
+        if (change->line == nullptr || stored.k == 0) {
+            // Withdrawn: it is no candidate any more; the normaliser must not have been its.
+            if (sets_normaliser) return fail(ImpactReason::kSetNormaliser);
+            continue;
+        }
+        const PairText text = prepared.Text(*change, &out.unpinned_terms);
+        if (sets_normaliser) {
+            // Still the best raw BM25 (bit for bit), and still the smallest id having it (every
+            // other line's raw is unchanged or, for changed lines, checked below).
+            if (text.raw != stored.text_normaliser) return fail(ImpactReason::kSetNormaliser);
+        } else if (text.raw > 0 && text.raw >= stored.text_normaliser) {
+            return fail(ImpactReason::kReachesNormaliser);
+        }
+        const SupplyLine& line = *change->line;
+        if (!text.generated || FailsACheapFilter(demand, line, context.today)) continue;
+        const double text_value =
+            stored.text_normaliser > 0 ? text.raw / stored.text_normaliser : 0.0;
+        if (full) {
+            // A bound below the k-th score: it cannot rank at or above the k-th candidate, and
+            // it can only be needed when fewer than k known candidates do (then: not exact).
+            const double clamped = text_value < 0 ? 0 : (text_value > 1 ? 1 : text_value);
+            const double bound = prepared.text_weight() * clamped + prepared.rest_ceiling() + 1e-9;
+            if (bound < stored.kth_score) continue;
+        }
+        if (FirstFailingFilter(demand, line, config, context) != Filter::kCount) continue;
+        TopKPatch::Entry e;
+        e.fresh = ScorePair(demand, line, text_value, config, context);
+        e.id = change->id;
+        e.score = e.fresh.score;
+        known.push_back(std::move(e));
+    }
+    // MatchDemand's order: score descending, then id ascending.
+    std::sort(known.begin(), known.end(), [](const auto& a, const auto& b) {
+        if (a.score != b.score) return a.score > b.score;
+        return a.id < b.id;
+    });
+    if (full && stored.k > 0) {
+        // Every unknown candidate (an unchanged line outside the stored top-k) ranks strictly
+        // below the stored k-th candidate; the known ones at or above it are certain.
+        const double kth_score = stored.top_scores.at(stored.top_ids.size() - 1);
+        const LineId kth_id = stored.top_ids.back();
+        std::size_t certain = 0;
+        for (const auto& e : known) {
+            if (e.score > kth_score || (e.score == kth_score && e.id <= kth_id)) ++certain;
+        }
+        if (certain < stored.k) return fail(ImpactReason::kTopKIncomplete);
+    }
+    if (known.size() > stored.k) known.resize(stored.k);
+    out.top = std::move(known);
+    out.exact = true;
+    out.reason = ImpactReason::kNone;
+    return out;
 }
 
 namespace {

@@ -26,6 +26,7 @@
 #include "matcher/index.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -36,8 +37,11 @@ namespace renewmatch::matcher {
 
 // What must be stored per demand with a result so that changes can be checked later.
 struct StoredResultSummary {
-    std::size_t k = 0;              // the k the run asked for
-    std::vector<LineId> top_ids;    // the stored top-k ids, best first (size <= k)
+    std::size_t k = 0;            // the k the run asked for
+    std::vector<LineId> top_ids;  // the stored top-k ids, best first (size <= k)
+    // Their stored scores, in the same order (needed by PatchTopK only; may be left empty for
+    // ImpactOfChange).
+    std::vector<double> top_scores;
     double kth_score = 0;           // score of the last stored candidate (meaningful when full)
     double text_normaliser = 0;     // MatchResult::text_normaliser
     LineId text_normaliser_id = 0;  // MatchResult::text_normaliser_id (0 = none)
@@ -53,6 +57,8 @@ enum class ImpactReason : std::uint8_t {
     kReachesNormaliser,  // its new raw BM25 >= the stored normaliser (the normaliser may move)
     kTopKNotFull,        // it is a feasible candidate and the stored top-k had room
     kReachesKthScore,    // it is a feasible candidate scoring >= the stored k-th score
+    kTopKIncomplete,     // PatchTopK: fewer than k known candidates rank at or above the stored
+                         // k-th (a stored line fell or left): the next candidate is unknown
 };
 std::string_view ImpactReasonName(ImpactReason reason);
 
@@ -131,6 +137,10 @@ class PreparedImpactDemand {
     // with.
     PairText Text(const PreparedChange& change,
                   std::vector<std::pair<std::string, std::uint32_t>>* unpinned) const;
+    // The score bound's parts (MatchDemand's pruning bound): score <= text_weight() * text value
+    // + rest_ceiling().
+    double text_weight() const { return text_weight_; }
+    double rest_ceiling() const { return rest_ceiling_; }
 
   private:
     friend Impact ImpactOfChange(const PreparedImpactDemand& demand,
@@ -163,6 +173,59 @@ Impact ImpactOfChange(const PreparedImpactDemand& demand,
                       const PreparedChange& change,
                       const MatchConfig& config,
                       const MatchContext& context);
+
+// ---- exact patching of a stored top-k (for the runs executor) -------------------------------
+// ImpactOfChange answers "may change" as soon as a changed line is in the stored top-k or
+// reaches the k-th score, and the demand is then rescored with a full query. Most such changes
+// (a price edit of a top-k line, a new line entering the top-k) can be applied to the stored
+// top-k exactly instead, because with pinned statistics and an unchanged normaliser every
+// unchanged line keeps its score, and every unchanged line outside the stored top-k ranks
+// strictly below the stored k-th candidate (MatchDemand's top-k is exact under
+// BetterCandidate: score descending, then id ascending). PatchTopK, given ALL changed lines
+// that reach the demand (ReachableDemands of their old and new versions):
+//   1. the normaliser must stay: a changed line that set it must have exactly the same raw
+//      BM25 now (bit for bit), every other changed line a raw BM25 below it (or 0), else
+//      `exact` = false, reason kSetNormaliser / kReachesNormaliser;
+//   2. known candidates = the stored top-k lines that did not change (stored scores) + the
+//      changed lines' new versions that are generated and pass every hard filter (scored with
+//      ScorePair and the stored normaliser, i.e. exactly as the query scores them; a line
+//      whose score bound is below the stored k-th score cannot rank at or above it and is
+//      left out, as are withdrawn lines);
+//   3. stored top-k not full (every feasible line was in it): the new top-k is the best k
+//      known candidates; full: when at least k known candidates rank at or above the stored
+//      k-th candidate (score, id), the new top-k is the best k of them, else `exact` = false,
+//      reason kTopKIncomplete (a line fell below or left, and the line that would replace it
+//      is unknown).
+// When `exact`, a fresh MatchDemand (same epoch, same context) returns exactly `top` (ids,
+// scores, and, for changed lines, the same Candidate), and the stored normaliser and its id;
+// property test ImpactTest.PatchedTopKEqualsAFreshQuery. unpinned_terms: as ImpactOfChange
+// (Pin them). Cost: one prepared text merge per changed line, the cheap filters, and the
+// engine's filters and ScorePair only for lines whose bound reaches the k-th score.
+// Thread-safety: pure; as the prepared checks.
+struct TopKPatch {
+    bool exact = false;
+    ImpactReason reason = ImpactReason::kNone;  // why not exact (kNone when exact)
+    struct Entry {
+        LineId id = 0;
+        double score = 0;
+        // Index into the stored top-k when the line did not change (its stored row is
+        // reused); nullopt for a changed line, whose fresh candidate is `fresh`.
+        std::optional<std::size_t> stored_index;
+        Candidate fresh;
+    };
+    std::vector<Entry> top;  // the new top-k, best first (when exact)
+    std::vector<std::pair<std::string, std::uint32_t>> unpinned_terms;
+    // True when `top` is the stored top-k itself (same lines, none changed, same order).
+    bool SameAsStored(std::size_t stored_size) const;
+};
+
+// `stored.top_scores` must be filled; `changes` are the changed lines that reach the demand
+// (each id once, any order).
+TopKPatch PatchTopK(const PreparedImpactDemand& demand,
+                    const StoredResultSummary& stored,
+                    std::span<const PreparedChange* const> changes,
+                    const MatchConfig& config,
+                    const MatchContext& context);
 
 // Demands in `demands` that supply line `line` can reach as a candidate: demands sharing an
 // analysed text term with it, or whose compatible classification prefix (min_class_prefix

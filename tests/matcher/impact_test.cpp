@@ -10,13 +10,17 @@
 //   * the prepared check (PreparedChange, PreparedImpactDemand) gives ImpactOfChange's answer
 //     (may_change, reason, unpinned terms) and DemandPairText's raw BM25 bit for bit on random
 //     pairs, with pinned, partly pinned and no statistics;
-//   * ReachableDemands over several versions at once is the union of the single calls.
+//   * ReachableDemands over several versions at once is the union of the single calls;
+//   * PatchTopK: an exact patch of a stored top-k equals a fresh query (ids, scores, features,
+//     normaliser) over rounds of random batched changes, and the rounds end with a full run's
+//     results.
 #include "matcher/impact.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <array>
+#include <map>
 #include <random>
 #include <set>
 
@@ -569,6 +573,255 @@ TEST(ImpactTest, ReasonsForSimpleChanges) {
                                               Context(&statistics))
                                    .reason),
               "none");
+}
+
+// A change for the patch tests: mostly edits that keep the text (price, lead time, status,
+// confirmation date), of lines in some demand's stored top-k half the time, so that both
+// "patched" and every "not exact" reason occur; sometimes a new line, a withdrawal or a text
+// edit.
+std::pair<LineId, std::optional<SupplyLine>> PatchChange(Gen& gen,
+                                                         const SupplySnapshot& snapshot,
+                                                         const std::vector<LineId>& top_ids,
+                                                         LineId& next_id) {
+    const int kind = gen.Int(0, 19);
+    if (kind < 2) {
+        const LineId id = next_id++;
+        return {id, gen.Supply(id)};
+    }
+    std::vector<const SupplyLine*> live;
+    snapshot.ForEachLive([&](const SupplyLine& l) { live.push_back(&l); });
+    const SupplyLine* old = nullptr;
+    if (!top_ids.empty() && gen.Coin(0.5)) old = snapshot.Find(gen.Pick(top_ids));
+    if (old == nullptr) {
+        old = live[static_cast<std::size_t>(gen.Int(0, static_cast<int>(live.size()) - 1))];
+    }
+    if (kind < 4) return {old->id, std::nullopt};
+    if (kind < 6) return {old->id, gen.Edit(*old)};
+    SupplyLine s = *old;
+    if (kind < 13) {
+        s.price_amount = gen.Int(1, 100) * 1000.0;
+    } else if (kind < 16) {
+        s.lead_time_days = gen.Int(5, 60);
+    } else if (kind < 18) {
+        s.last_confirmed_at = gen.Int(0, 100);
+    } else {
+        s.status = s.status == "active" ? "suspended" : "active";
+    }
+    return {old->id, s};
+}
+
+// The result a patch stands for: the stored candidates it keeps, the fresh ones it adds, the
+// stored normaliser.
+MatchResult Patched(const MatchResult& stored, const TopKPatch& patch) {
+    MatchResult out = stored;
+    out.candidates.clear();
+    for (const TopKPatch::Entry& e : patch.top) {
+        out.candidates.push_back(e.stored_index ? stored.candidates.at(*e.stored_index) : e.fresh);
+    }
+    return out;
+}
+
+bool SameCandidates(const MatchResult& a, const MatchResult& b) {
+    if (!SameStored(a, b)) return false;
+    for (std::size_t i = 0; i < a.candidates.size(); ++i) {
+        for (std::size_t f = 0; f < kFeatureCount; ++f) {
+            if (a.candidates[i].features[f].value != b.candidates[i].features[f].value) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+TEST(ImpactTest, PatchedTopKEqualsAFreshQuery) {
+    // Rounds of batched random changes; every demand's stored result is patched when PatchTopK
+    // says it is exact (checked at once against a fresh pinned query: ids, scores and feature
+    // values bit for bit, normaliser and its id), else rescored; at the end the stored results
+    // equal a full run with the same statistics.
+    Gen gen(7);
+    std::array<int, 7> outcomes{};  // by reason when not exact; [0] = exact
+    int patched_changed = 0;        // exact and different from the stored top-k
+    int patched_same = 0;
+    for (int round = 0; round < 40; ++round) {
+        MatchConfig config;
+        if (round % 4 == 3) config.weights[3] = 0.6;  // another profile: price counts 3x
+        const std::size_t k = static_cast<std::size_t>(gen.Int(1, 6));
+        std::vector<SupplyLine> lines;
+        for (LineId i = 1; i <= 40; ++i) lines.push_back(gen.Supply(i));
+        LineId next_id = 41;
+        auto snapshot = SupplySnapshot::Build(lines);
+        std::vector<DemandLine> demands;
+        for (LineId i = 1; i <= 12; ++i) demands.push_back(gen.Demand(5000 + i));
+        const auto demand_snapshot = DemandSnapshot::Build(demands);
+        CorpusStatistics statistics = CorpusStatistics::Of(*snapshot);
+        std::vector<MatchResult> stored;
+        for (const DemandLine& d : demands) {
+            stored.push_back(MatchDemand(*snapshot, d, k, config, Context(&statistics)));
+            statistics.Pin(stored.back().unpinned_terms);
+        }
+        for (int step = 0; step < 6; ++step) {
+            std::vector<LineId> top_ids;
+            for (const MatchResult& r : stored) {
+                for (const Candidate& c : r.candidates) top_ids.push_back(c.id);
+                if (r.text_normaliser_id != 0) top_ids.push_back(r.text_normaliser_id);
+            }
+            std::map<LineId, std::optional<SupplyLine>> batch;
+            for (int c = gen.Int(1, 4); c > 0; --c) {
+                auto [id, version] = PatchChange(gen, *snapshot, top_ids, next_id);
+                batch[id] = version;
+            }
+            std::vector<SupplyLine> upserts;
+            std::vector<LineId> withdrawals;
+            for (const auto& [id, version] : batch) {
+                if (version) {
+                    upserts.push_back(*version);
+                } else {
+                    withdrawals.push_back(id);
+                }
+            }
+            const auto next = SupplySnapshot::Apply(snapshot, upserts, withdrawals);
+            // Each changed line prepared once, and the demands its old or new version reaches.
+            std::vector<PreparedChange> changes;
+            std::map<LineId, std::set<LineId>> reached;  // demand -> changed lines
+            for (const auto& [id, version] : batch) {
+                changes.push_back(PreparedChange::Of(id, next->Find(id), *next));
+                const std::array<const SupplyLine*, 2> versions = {next->Find(id),
+                                                                   snapshot->Find(id)};
+                for (LineId d : ReachableDemands(*demand_snapshot, versions, config)) {
+                    reached[d].insert(id);
+                }
+            }
+            const MatchContext context = Context(&statistics);
+            for (std::size_t i = 0; i < demands.size(); ++i) {
+                const auto reach = reached.find(demands[i].id);
+                if (reach == reached.end()) continue;  // carried (ImpactTest above)
+                std::vector<const PreparedChange*> mine;
+                for (const PreparedChange& c : changes) {
+                    if (reach->second.contains(c.id)) mine.push_back(&c);
+                }
+                const PreparedImpactDemand prepared(demands[i], *next, config, context);
+                const TopKPatch patch = PatchTopK(prepared, StoredResultSummary::Of(stored[i], k),
+                                                  mine, config, context);
+                statistics.Pin(patch.unpinned_terms);
+                if (!patch.exact) {
+                    ++outcomes.at(static_cast<std::size_t>(patch.reason));
+                    stored[i] = MatchDemand(*next, demands[i], k, config, Context(&statistics));
+                    statistics.Pin(stored[i].unpinned_terms);
+                    continue;
+                }
+                ++outcomes[0];
+                const MatchResult patched = Patched(stored[i], patch);
+                // The reference query on a copy of the statistics (pinning its other terms now
+                // would change what the later steps see).
+                CorpusStatistics copy = statistics;
+                const MatchResult fresh = MatchDemand(*next, demands[i], k, config, Context(&copy));
+                EXPECT_TRUE(SameCandidates(fresh, patched))
+                    << "round " << round << " step " << step << " demand " << demands[i].id;
+                if (patch.SameAsStored(stored[i].candidates.size())) {
+                    ++patched_same;
+                } else {
+                    ++patched_changed;
+                }
+                stored[i] = patched;
+            }
+            snapshot = next;
+        }
+        CorpusStatistics same = statistics;
+        std::vector<MatchResult> full;
+        for (const DemandLine& d : demands) {
+            full.push_back(MatchDemand(*snapshot, d, k, config, Context(&same)));
+            same.Pin(full.back().unpinned_terms);
+        }
+        for (std::size_t i = 0; i < demands.size(); ++i) {
+            EXPECT_TRUE(SameCandidates(full[i], stored[i])) << "round " << round << " demand " << i;
+        }
+    }
+    // Not vacuous: patches that change the top-k, patches that keep it, and every reason a
+    // patch is refused occur.
+    EXPECT_GT(patched_changed, 50);
+    EXPECT_GT(patched_same, 50);
+    for (const ImpactReason r : {ImpactReason::kSetNormaliser, ImpactReason::kReachesNormaliser,
+                                 ImpactReason::kTopKIncomplete}) {
+        EXPECT_GT(outcomes[static_cast<std::size_t>(r)], 5) << ImpactReasonName(r);
+    }
+}
+
+TEST(ImpactTest, PatchTopKSimpleCases) {
+    // Two lines share the demand's terms; line 1 sets the normaliser and is first.
+    SupplyLine a;
+    a.id = 1;
+    a.title = "螺杆空压机 变频";
+    a.price_amount = 50000;
+    SupplyLine b;
+    b.id = 2;
+    b.title = "螺杆空压机";
+    b.price_amount = 90000;
+    SupplyLine c;
+    c.id = 3;
+    c.title = "螺杆空压机";
+    c.price_amount = 50000;
+    DemandLine d;
+    d.id = 10;
+    d.title = "变频螺杆空压机";
+    d.budget_amount = 100000;
+    const MatchConfig config;
+    const auto snapshot = SupplySnapshot::Build({a, b, c});
+    CorpusStatistics statistics = CorpusStatistics::Of(*snapshot);
+    const MatchContext context = Context(&statistics);
+    const MatchResult r = MatchDemand(*snapshot, d, 2, config, context);
+    statistics.Pin(r.unpinned_terms);
+    ASSERT_EQ(r.candidates.size(), 2u);
+    ASSERT_EQ(r.candidates[0].id, 1);
+    ASSERT_EQ(r.candidates[1].id, 2);
+    const StoredResultSummary summary = StoredResultSummary::Of(r, 2);
+    auto patch = [&](const SupplyLine& changed, bool withdrawn = false) {
+        const auto next = withdrawn ? SupplySnapshot::Apply(snapshot, {}, std::vector{changed.id})
+                                    : SupplySnapshot::Apply(snapshot, {changed}, {});
+        const PreparedChange change = PreparedChange::Of(changed.id, next->Find(changed.id), *next);
+        const std::array<const PreparedChange*, 1> changes = {&change};
+        const PreparedImpactDemand prepared(d, *next, config, context);
+        return PatchTopK(prepared, summary, changes, config, context);
+    };
+    // The price feature prefers a price close to the budget (r = price / budget <= 1).
+    // Line 3's price moves close to the budget and it overtakes line 2: patched, 2 leaves.
+    SupplyLine closer = c;
+    closer.price_amount = 99500;
+    TopKPatch p = patch(closer);
+    auto ids = [](const TopKPatch& patched) {
+        std::set<LineId> out;
+        for (const auto& e : patched.top) out.insert(e.id);
+        return out;
+    };
+    ASSERT_TRUE(p.exact);
+    ASSERT_EQ(p.top.size(), 2u);
+    EXPECT_EQ(ids(p), (std::set<LineId>{1, 3}));
+    for (const auto& e : p.top) EXPECT_EQ(e.stored_index.has_value(), e.id == 1);
+    // Line 2's price moves closer to the budget: it stays with a higher score (patched, not
+    // the stored top-k).
+    SupplyLine b_closer = b;
+    b_closer.price_amount = 95000;
+    p = patch(b_closer);
+    ASSERT_TRUE(p.exact);
+    EXPECT_FALSE(p.SameAsStored(2));
+    EXPECT_EQ(ids(p), (std::set<LineId>{1, 2}));
+    for (const auto& e : p.top) {
+        if (e.id == 2) {
+            EXPECT_GT(e.score, r.candidates[1].score);
+        }
+    }
+    // Line 2 withdrawn: line 3 would replace it, but it is not known: not exact.
+    p = patch(b, true);
+    EXPECT_FALSE(p.exact);
+    EXPECT_EQ(ImpactReasonName(p.reason), "top_k_incomplete");
+    // Line 1 (the normaliser) with the same text and a new price: exact; withdrawn: not.
+    SupplyLine a_other = a;
+    a_other.price_amount = 40000;
+    p = patch(a_other);
+    EXPECT_TRUE(p.exact);
+    EXPECT_EQ(ImpactReasonName(patch(a, true).reason), "set_normaliser");
+    SupplyLine a_text = a;
+    a_text.title = "螺杆空压机";
+    EXPECT_EQ(ImpactReasonName(patch(a_text).reason), "set_normaliser");
 }
 
 }  // namespace
