@@ -5,25 +5,55 @@
 
 #include <algorithm>
 #include <cassert>
-#include <map>
 #include <type_traits>
 #include <unordered_set>
 
 namespace renewmatch::matcher {
 namespace {
 
-void AddText(std::string_view text,
-             std::uint32_t weight,
-             std::unordered_map<std::string, std::uint32_t>& counts) {
+using TermCounts = std::vector<std::pair<std::string, std::uint32_t>>;
+
+// Appends every term of `text` (duplicates included) with `weight`.
+void CollectText(std::string_view text, std::uint32_t weight, TermCounts& out) {
     if (text.empty()) return;
-    for (Term& term : Analyze(text)) counts[std::move(term.text)] += weight;
+    for (Term& term : Analyze(text)) out.emplace_back(std::move(term.text), weight);
 }
 
-std::vector<std::pair<std::string, std::uint32_t>> Sorted(
-    std::unordered_map<std::string, std::uint32_t> counts) {
-    std::vector<std::pair<std::string, std::uint32_t>> out(std::make_move_iterator(counts.begin()),
-                                                           std::make_move_iterator(counts.end()));
-    std::sort(out.begin(), out.end());
+// Sorts by term and sums the weights of equal terms: the counts a term -> tf map would hold, in
+// term order (no hash map per line).
+void SortAndSum(TermCounts& counts) {
+    std::sort(counts.begin(), counts.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+        if (out > 0 && counts[out - 1].first == counts[i].first) {
+            counts[out - 1].second += counts[i].second;
+        } else {
+            if (out != i) counts[out] = std::move(counts[i]);
+            ++out;
+        }
+    }
+    counts.resize(out);
+}
+
+// Sorted union of two sorted, summed count lists: terms of `b` add their tf to `a`'s, or, with
+// `only_new`, are taken only when `a` lacks them (keeping `a`'s tf).
+TermCounts MergeCounts(TermCounts a, TermCounts b, bool only_new) {
+    TermCounts out;
+    out.reserve(a.size() + b.size());
+    std::size_t i = 0;
+    std::size_t j = 0;
+    while (i < a.size() || j < b.size()) {
+        if (j == b.size() || (i < a.size() && a[i].first < b[j].first)) {
+            out.push_back(std::move(a[i++]));
+        } else if (i == a.size() || b[j].first < a[i].first) {
+            out.push_back(std::move(b[j++]));
+        } else {
+            out.push_back(std::move(a[i++]));
+            if (!only_new) out.back().second += b[j].second;
+            ++j;
+        }
+    }
     return out;
 }
 
@@ -34,106 +64,35 @@ const Classification& PrimaryClass(const DemandLine& line) {
     return line.classification;
 }
 
+// Lines per block when a snapshot is built from a vector (Build, Apply, merges).
+constexpr std::size_t kBuildBlock = 1024;
+
+// Builds a single-segment snapshot of `lines` (ids unique), analysing blocks in parallel when
+// the options carry a parallel_for.
 template <class Line>
-std::shared_ptr<const Segment<Line>> BuildSegment(std::vector<Line> lines,
+std::shared_ptr<const Snapshot<Line>> BuildSingle(std::vector<Line> lines,
                                                   const IndexOptions& options) {
-    auto segment = std::make_shared<Segment<Line>>();
-    // Pass 1: analyse every line; intern each term once (term id = first-seen order) and keep
-    // the line's (term id, tf) pairs in one flat array (8 B per posting) instead of growing a
-    // vector per term; count document frequencies.
-    std::unordered_map<std::string, std::uint32_t> ids;  // term -> first-seen id
-    std::vector<std::string> names;                      // id -> term
-    std::vector<std::uint32_t> df;                       // id -> postings count
-    std::vector<Posting> pairs;                          // {term id, tf} per line, line order
-    std::vector<std::size_t> line_end;                   // end of each line's pairs
-    pairs.reserve(lines.size() * 40);
-    line_end.reserve(lines.size());
-    segment->lengths.reserve(lines.size());
-    segment->local.reserve(lines.size());
-    auto intern = [&](std::string&& term) {
-        auto it = ids.find(term);
-        if (it != ids.end()) return it->second;
-        const auto id = static_cast<std::uint32_t>(names.size());
-        names.push_back(term);
-        df.push_back(0);
-        ids.emplace(std::move(term), id);
-        return id;
+    SegmentBuilder<Line> builder(options);
+    const std::size_t n = lines.size();
+    const std::size_t blocks = (n + kBuildBlock - 1) / kBuildBlock;
+    std::vector<typename SegmentBuilder<Line>::Block> analysed(blocks);
+    const std::span<Line> all(lines);
+    auto analyse = [&](std::size_t b) {
+        const std::size_t first = b * kBuildBlock;
+        analysed[b] = builder.Analyse(all.subspan(first, std::min(kBuildBlock, n - first)));
     };
-    // Analysis (the costly part) runs per chunk of lines, in parallel when the caller gave a
-    // parallel_for; interning stays sequential in line order, so ids and layout are identical.
-    constexpr std::size_t kChunk = 8192;
-    std::vector<std::vector<std::pair<std::string, std::uint32_t>>> analysed;
-    std::vector<std::vector<std::string>> class_terms;
-    for (std::uint32_t doc = 0; doc < lines.size(); ++doc) {
-        const std::size_t slot = doc % kChunk;
-        if (slot == 0) {
-            const std::size_t n = std::min(kChunk, lines.size() - doc);
-            analysed.assign(n, {});
-            class_terms.assign(n, {});
-            const std::uint32_t first = doc;
-            auto analyse = [&](std::size_t i) {
-                const Line& l = lines[first + i];
-                analysed[i] = IndexTerms(l, options);
-                class_terms[i] = ClassTerms(PrimaryClass(l), l.additional_classifications);
-            };
-            if (options.parallel_for) {
-                options.parallel_for(n, analyse);
-            } else {
-                for (std::size_t i = 0; i < n; ++i) analyse(i);
-            }
-        }
-        const Line& line = lines[doc];
-        std::uint32_t length = 0;
-        for (auto& [term, tf] : analysed[slot]) {
-            length += tf;
-            const std::uint32_t id = intern(std::move(term));
-            ++df[id];
-            pairs.push_back({id, tf});
-        }
-        for (std::string& term : class_terms[slot]) {
-            const std::uint32_t id = intern(std::move(term));
-            ++df[id];
-            pairs.push_back({id, 0});  // tf 0: not a BM25 term
-        }
-        line_end.push_back(pairs.size());
-        segment->lengths.push_back(length);
-        segment->total_length += length;
-        segment->local.emplace_back(line.id, doc);
+    if (options.parallel_for && blocks > 1) {
+        options.parallel_for(blocks, analyse);
+    } else {
+        for (std::size_t b = 0; b < blocks; ++b) analyse(b);
     }
-    ids = {};
-    analysed = {};
-    class_terms = {};
-    std::sort(segment->local.begin(), segment->local.end());  // ids are unique (deduplicated)
-    // Pass 2: CSR in term order (deterministic layout): rank the ids by term, lay out offsets
-    // from the frequencies, then scatter the pairs in line order so each list is doc-ascending.
-    std::vector<std::uint32_t> order(names.size());
-    for (std::uint32_t t = 0; t < order.size(); ++t) order[t] = t;
-    std::sort(order.begin(), order.end(),
-              [&](std::uint32_t x, std::uint32_t y) { return names[x] < names[y]; });
-    std::vector<std::uint32_t> cursor(names.size());  // id -> next write position
-    segment->offsets.reserve(order.size() + 1);
-    segment->dictionary.reserve(order.size());
-    std::uint32_t position = 0;
-    for (std::uint32_t t = 0; t < order.size(); ++t) {
-        segment->offsets.push_back(position);
-        cursor[order[t]] = position;
-        position += df[order[t]];
-        segment->dictionary.emplace(std::move(names[order[t]]), t);
+    builder.Reserve(n);
+    for (std::size_t b = 0; b < blocks; ++b) {
+        const std::size_t first = b * kBuildBlock;
+        builder.Append(std::move(analysed[b]),
+                       all.subspan(first, std::min(kBuildBlock, n - first)));
     }
-    segment->offsets.push_back(position);
-    segment->postings.resize(position);
-    std::size_t begin = 0;
-    for (std::uint32_t doc = 0; doc < line_end.size(); ++doc) {
-        for (std::size_t i = begin; i < line_end[doc]; ++i) {
-            segment->postings[cursor[pairs[i].doc]++] = {doc, pairs[i].tf};
-        }
-        begin = line_end[doc];
-    }
-    if constexpr (std::is_same_v<Line, SupplyLine>) {
-        segment->records = BuildSupplyRecords(lines);
-    }
-    segment->lines = std::move(lines);
-    return segment;
+    return builder.Finish();
 }
 
 // Keeps the last occurrence of each id (later lines replace earlier ones), in input order.
@@ -176,28 +135,207 @@ std::vector<std::string> ClassTerms(const Classification& primary,
 
 std::vector<std::pair<std::string, std::uint32_t>> IndexTerms(const SupplyLine& line,
                                                               const IndexOptions& options) {
-    std::unordered_map<std::string, std::uint32_t> counts;
-    AddText(line.title, options.title_repeat, counts);
+    TermCounts counts;
+    CollectText(line.title, options.title_repeat, counts);
+    SortAndSum(counts);
     // Brand and model are usually repeated in the title; a term the title already has is not
     // new evidence, so only their new terms are added (with title weight).
-    std::unordered_map<std::string, std::uint32_t> extra;
-    AddText(line.brand, options.title_repeat, extra);
-    AddText(line.model, options.title_repeat, extra);
-    const std::string code = ModelCodeTerm(line.model);
-    if (!code.empty()) extra[code] = options.title_repeat;
-    for (auto& [term, tf] : extra) {
-        if (!counts.contains(term)) counts[term] = tf;
+    TermCounts extra;
+    CollectText(line.brand, options.title_repeat, extra);
+    CollectText(line.model, options.title_repeat, extra);
+    SortAndSum(extra);
+    std::string code = ModelCodeTerm(line.model);
+    if (!code.empty()) {
+        // The model code's weight is set, not added.
+        auto it =
+            std::lower_bound(extra.begin(), extra.end(), code,
+                             [](const auto& e, const std::string& key) { return e.first < key; });
+        if (it != extra.end() && it->first == code) {
+            it->second = options.title_repeat;
+        } else {
+            extra.emplace(it, std::move(code), options.title_repeat);
+        }
     }
-    AddText(line.description, 1, counts);
-    return Sorted(std::move(counts));
+    counts = MergeCounts(std::move(counts), std::move(extra), /*only_new=*/true);
+    TermCounts description;
+    CollectText(line.description, 1, description);
+    SortAndSum(description);
+    return MergeCounts(std::move(counts), std::move(description), /*only_new=*/false);
 }
 
 std::vector<std::pair<std::string, std::uint32_t>> IndexTerms(const DemandLine& line,
                                                               const IndexOptions& options) {
-    std::unordered_map<std::string, std::uint32_t> counts;
-    AddText(line.title, options.title_repeat, counts);
-    AddText(line.description, 1, counts);
-    return Sorted(std::move(counts));
+    TermCounts counts;
+    CollectText(line.title, options.title_repeat, counts);
+    CollectText(line.description, 1, counts);
+    SortAndSum(counts);
+    return counts;
+}
+
+// One analysis slot: a term dictionary used by one Analyse() call at a time. Term ids are the
+// slot's first-seen order; `names` points at the map's keys (stable: node-based map).
+template <class Line>
+struct SegmentBuilder<Line>::Slot {
+    std::unordered_map<std::string, std::uint32_t> ids;
+    std::vector<const std::string*> names;
+
+    std::uint32_t Intern(std::string&& term) {
+        auto it = ids.find(term);
+        if (it != ids.end()) return it->second;
+        const auto id = static_cast<std::uint32_t>(names.size());
+        auto inserted = ids.emplace(std::move(term), id).first;
+        names.push_back(&inserted->first);
+        return id;
+    }
+};
+
+template <class Line>
+SegmentBuilder<Line>::SegmentBuilder(const IndexOptions& options) : options_(options) {}
+
+template <class Line>
+SegmentBuilder<Line>::~SegmentBuilder() = default;
+
+template <class Line>
+typename SegmentBuilder<Line>::Block SegmentBuilder<Line>::Analyse(std::span<const Line> lines) {
+    unsigned slot_index = 0;
+    Slot* slot = nullptr;
+    {
+        std::lock_guard lock(slots_mutex_);
+        if (free_.empty()) {
+            slots_.push_back(std::make_unique<Slot>());
+            free_.push_back(static_cast<unsigned>(slots_.size() - 1));
+        }
+        slot_index = free_.back();
+        free_.pop_back();
+        slot = slots_[slot_index].get();
+    }
+    Block block;
+    block.slot = slot_index;
+    block.ends.reserve(lines.size());
+    block.lengths.reserve(lines.size());
+    block.pairs.reserve(lines.size() * 48);
+    for (const Line& line : lines) {
+        std::uint32_t length = 0;
+        for (auto& [term, tf] : IndexTerms(line, options_)) {
+            length += tf;
+            block.pairs.push_back({slot->Intern(std::move(term)), tf});
+        }
+        for (std::string& term : ClassTerms(PrimaryClass(line), line.additional_classifications)) {
+            block.pairs.push_back({slot->Intern(std::move(term)), 0});  // tf 0: not a BM25 term
+        }
+        block.ends.push_back(static_cast<std::uint32_t>(block.pairs.size()));
+        block.lengths.push_back(length);
+    }
+    {
+        std::lock_guard lock(slots_mutex_);
+        free_.push_back(slot_index);
+    }
+    return block;
+}
+
+template <class Line>
+void SegmentBuilder<Line>::Append(Block block, std::span<Line> lines) {
+    assert(block.ends.size() == lines.size());
+    lines_.insert(lines_.end(), std::make_move_iterator(lines.begin()),
+                  std::make_move_iterator(lines.end()));
+    blocks_.push_back(std::move(block));
+}
+
+template <class Line>
+std::shared_ptr<const Snapshot<Line>> SegmentBuilder<Line>::Finish() {
+    auto segment = std::make_shared<Segment<Line>>();
+    const std::size_t slot_count = slots_.size();
+    // 1. Each slot's terms in term order.
+    std::vector<std::vector<std::uint32_t>> order(slot_count);
+    for (std::size_t s = 0; s < slot_count; ++s) {
+        const auto& names = slots_[s]->names;
+        order[s].resize(names.size());
+        for (std::uint32_t t = 0; t < names.size(); ++t) order[s][t] = t;
+        std::sort(order[s].begin(), order[s].end(),
+                  [&](std::uint32_t x, std::uint32_t y) { return *names[x] < *names[y]; });
+    }
+    // 2. Merge the sorted slot dictionaries: the segment's term t is the t-th distinct term;
+    //    remap[s][slot-local id] = t.
+    std::vector<std::vector<std::uint32_t>> remap(slot_count);
+    for (std::size_t s = 0; s < slot_count; ++s) remap[s].resize(order[s].size());
+    std::vector<const std::string*> merged;
+    {
+        std::size_t total = 0;
+        for (const auto& o : order) total += o.size();
+        merged.reserve(total);
+    }
+    std::vector<std::size_t> head(slot_count, 0);
+    while (true) {
+        const std::string* least = nullptr;
+        for (std::size_t s = 0; s < slot_count; ++s) {
+            if (head[s] == order[s].size()) continue;
+            const std::string* name = slots_[s]->names[order[s][head[s]]];
+            if (least == nullptr || *name < *least) least = name;
+        }
+        if (least == nullptr) break;
+        const auto t = static_cast<std::uint32_t>(merged.size());
+        merged.push_back(least);
+        for (std::size_t s = 0; s < slot_count; ++s) {
+            if (head[s] == order[s].size()) continue;
+            const std::uint32_t local = order[s][head[s]];
+            if (*slots_[s]->names[local] == *least) {
+                remap[s][local] = t;
+                ++head[s];
+            }
+        }
+    }
+    order = {};
+    // 3. Pairs to segment term numbers; document frequencies.
+    std::vector<std::uint32_t> df(merged.size(), 0);
+    for (Block& block : blocks_) {
+        const std::vector<std::uint32_t>& to = remap[block.slot];
+        for (Posting& pair : block.pairs) {
+            pair.doc = to[pair.doc];
+            ++df[pair.doc];
+        }
+    }
+    remap = {};
+    // 4. Dictionary and offsets (CSR in term order).
+    std::vector<std::uint32_t> cursor(merged.size());  // term -> next write position
+    segment->offsets.reserve(merged.size() + 1);
+    segment->dictionary.reserve(merged.size());
+    std::uint32_t position = 0;
+    for (std::uint32_t t = 0; t < merged.size(); ++t) {
+        segment->offsets.push_back(position);
+        cursor[t] = position;
+        position += df[t];
+        segment->dictionary.emplace(*merged[t], t);
+    }
+    segment->offsets.push_back(position);
+    merged = {};
+    df = {};
+    slots_.clear();
+    free_.clear();
+    // 5. Scatter the pairs in doc order, so each posting list is doc-ascending.
+    segment->postings.resize(position);
+    segment->lengths.reserve(lines_.size());
+    segment->local.reserve(lines_.size());
+    std::uint32_t doc = 0;
+    for (Block& block : blocks_) {
+        std::uint32_t begin = 0;
+        for (std::size_t i = 0; i < block.ends.size(); ++i, ++doc) {
+            for (std::uint32_t p = begin; p < block.ends[i]; ++p) {
+                segment->postings[cursor[block.pairs[p].doc]++] = {doc, block.pairs[p].tf};
+            }
+            begin = block.ends[i];
+            segment->lengths.push_back(block.lengths[i]);
+            segment->total_length += block.lengths[i];
+            segment->local.emplace_back(lines_[doc].id, doc);
+        }
+        block = Block{};
+    }
+    blocks_.clear();
+    std::sort(segment->local.begin(), segment->local.end());  // ids are unique
+    if constexpr (std::is_same_v<Line, SupplyLine>) {
+        segment->records = BuildSupplyRecords(lines_);
+    }
+    segment->lines = std::move(lines_);
+    return Snapshot<Line>::Single(std::move(segment), options_);
 }
 
 template <class Line>
@@ -219,9 +357,15 @@ std::int64_t Segment<Line>::LocalDoc(LineId id) const {
 template <class Line>
 std::shared_ptr<const Snapshot<Line>> Snapshot<Line>::Build(std::vector<Line> lines,
                                                             const IndexOptions& options) {
+    return BuildSingle(DedupById(std::move(lines)), options);
+}
+
+template <class Line>
+std::shared_ptr<const Snapshot<Line>> Snapshot<Line>::Single(
+    std::shared_ptr<const Segment<Line>> segment, const IndexOptions& options) {
     auto snapshot = std::make_shared<Snapshot<Line>>();
     snapshot->options_ = options;
-    snapshot->segments_.push_back(BuildSegment(DedupById(std::move(lines)), options));
+    snapshot->segments_.push_back(std::move(segment));
     snapshot->deleted_.push_back(std::make_shared<const std::vector<bool>>());
     snapshot->deleted_df_.push_back(
         std::make_shared<const std::unordered_map<std::string, std::uint32_t>>());
@@ -305,7 +449,8 @@ std::shared_ptr<const Snapshot<Line>> Snapshot<Line>::Apply(
         next->deleted_df_[s] = std::move(dead_df);
     }
     if (!upserts.empty()) {
-        next->segments_.push_back(BuildSegment(std::move(upserts), next->options_));
+        next->segments_.push_back(
+            BuildSingle(std::move(upserts), next->options_)->segments_.front());
         next->deleted_.push_back(std::make_shared<const std::vector<bool>>());
         next->deleted_df_.push_back(
             std::make_shared<const std::unordered_map<std::string, std::uint32_t>>());
@@ -326,7 +471,8 @@ std::shared_ptr<const Snapshot<Line>> Snapshot<Line>::Apply(
         next->segments_.resize(first);
         next->deleted_.resize(first);
         next->deleted_df_.resize(first);
-        next->segments_.push_back(BuildSegment(std::move(merged), next->options_));
+        next->segments_.push_back(
+            BuildSingle(std::move(merged), next->options_)->segments_.front());
         next->deleted_.push_back(std::make_shared<const std::vector<bool>>());
         next->deleted_df_.push_back(
             std::make_shared<const std::unordered_map<std::string, std::uint32_t>>());
@@ -335,6 +481,8 @@ std::shared_ptr<const Snapshot<Line>> Snapshot<Line>::Apply(
     return next;
 }
 
+template class SegmentBuilder<SupplyLine>;
+template class SegmentBuilder<DemandLine>;
 template struct Segment<SupplyLine>;
 template struct Segment<DemandLine>;
 template class Snapshot<SupplyLine>;

@@ -24,6 +24,8 @@
 // query's terms, O(sum of their posting lengths), never over the whole catalog (see engine.hpp
 // for pruning).
 //
+// Build, in detail: see SegmentBuilder below (slot-local dictionaries merged at the end).
+//
 // Memory per line (64-bit, beyond the line value itself, about 1.2 KB for a generated
 // SupplyLine): 4 B length + 8 B per distinct term (posting; ~35 text terms + 7 classification
 // prefixes for a generated line) + amortised dictionary share + 16 B id-map entry (sorted
@@ -45,6 +47,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -94,6 +97,62 @@ struct Segment {
 };
 
 template <class Line>
+class Snapshot;
+
+// Builds ONE segment from lines handed over in doc order, block by block, with the analysis of
+// each block -- the costly part -- done by the caller on the threads it chooses. This is how
+// Snapshot::Build builds, and how the live index (api/match_index.cpp) builds while it is still
+// reading and decoding lines, so both give the same snapshot.
+//
+// Each analysis "slot" interns terms into a dictionary of its own (slot-local term ids), so
+// slots never share a lock; Finish() merges the slot dictionaries into the segment's sorted
+// term order and scatters the (term, tf) pairs into the CSR postings by counting (offsets from
+// the document frequencies, then one pass in doc order). The segment depends only on the lines
+// and their order, never on how they were split into blocks or slots.
+//
+// Thread-safety: Analyse() may run on any number of threads at once; Append() is called by one
+// thread at a time (it may overlap Analyse() calls); Finish() once, when no Analyse() runs.
+template <class Line>
+class SegmentBuilder {
+  public:
+    using LineType = Line;
+    // The analysed form of a block of consecutive lines, with slot-local term ids.
+    struct Block {
+        unsigned slot = 0;
+        std::vector<Posting> pairs;          // {slot-local term id, tf}; tf 0 = class term
+        std::vector<std::uint32_t> ends;     // per line: end of its pairs in `pairs`
+        std::vector<std::uint32_t> lengths;  // per line: BM25 length (sum of weighted tf)
+    };
+
+    explicit SegmentBuilder(const IndexOptions& options);
+    ~SegmentBuilder();
+    SegmentBuilder(const SegmentBuilder&) = delete;
+    SegmentBuilder& operator=(const SegmentBuilder&) = delete;
+
+    // Analyses `lines` (IndexTerms and ClassTerms of each). Thread-safe: each call takes a slot
+    // no other call is using (a new one when all are busy), so there are as many slots as
+    // concurrent callers.
+    Block Analyse(std::span<const Line> lines);
+    // Appends the lines `block` was analysed from (same order), moving them out of `lines`, as
+    // the next docs. Line ids must be unique across the whole segment (Snapshot::Build
+    // deduplicates before it appends).
+    void Append(Block block, std::span<Line> lines);
+    void Reserve(std::size_t lines) { lines_.reserve(lines); }
+    std::size_t size() const { return lines_.size(); }
+    // The finished snapshot (a single segment). The builder must not be used afterwards.
+    std::shared_ptr<const Snapshot<Line>> Finish();
+
+  private:
+    struct Slot;
+    IndexOptions options_;
+    std::mutex slots_mutex_;  // guards slots_ and free_
+    std::vector<std::unique_ptr<Slot>> slots_;
+    std::vector<unsigned> free_;  // slots not in use by an Analyse() call
+    std::vector<Block> blocks_;
+    std::vector<Line> lines_;
+};
+
+template <class Line>
 class Snapshot {
   public:
     // Builds a single-segment snapshot. Later lines with an id already seen replace earlier ones.
@@ -136,6 +195,11 @@ class Snapshot {
     }
 
   private:
+    friend class SegmentBuilder<Line>;
+    // A snapshot of one freshly built segment with no tombstones.
+    static std::shared_ptr<const Snapshot> Single(std::shared_ptr<const Segment<Line>> segment,
+                                                  const IndexOptions& options);
+
     IndexOptions options_;
     std::vector<std::shared_ptr<const Segment<Line>>> segments_;
     std::vector<std::shared_ptr<const std::vector<bool>>> deleted_;  // per segment; empty = none

@@ -2,7 +2,9 @@
 
 #include <utf8proc.h>
 
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 
 namespace renewmatch::matcher {
@@ -95,44 +97,17 @@ void EmitChunk(std::string_view chunk, std::vector<Term>& out) {
 
 }  // namespace
 
-std::string NormalizeText(std::string_view text) {
-    // Fast path: for pure ASCII, NFKC is the identity and case folding is lower-casing.
-    bool ascii = true;
-    for (char c : text) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
-    if (ascii) {
-        std::string out;
-        out.reserve(text.size());
-        bool space = false;
-        for (char c : text) {
-            if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-                space = true;
-                continue;
-            }
-            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) continue;  // STRIPCC
-            if (space && !out.empty()) out.push_back(' ');
-            space = false;
-            out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
-        }
-        return out;
-    }
-    utf8proc_uint8_t* mapped = nullptr;
-    const auto options =
-        static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
-                                       UTF8PROC_CASEFOLD | UTF8PROC_IGNORE | UTF8PROC_STRIPCC);
-    // utf8proc rejects the whole string on one invalid byte; decode leniently first.
-    std::string valid;
-    valid.reserve(text.size());
-    for (const CodePoint& cp : Decode(text)) valid.append(text.substr(cp.begin, cp.end - cp.begin));
-    const utf8proc_ssize_t n =
-        utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(valid.data()),
-                     static_cast<utf8proc_ssize_t>(valid.size()), &mapped, options);
-    if (n < 0) return {};
-    std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> owner(mapped, &std::free);
-    std::string out;
-    out.reserve(static_cast<std::size_t>(n));
-    bool space = false;
-    for (utf8proc_ssize_t i = 0; i < n; ++i) {
-        const char c = static_cast<char>(mapped[i]);
+namespace {
+
+constexpr auto kNormalizeOptions =
+    static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
+                                   UTF8PROC_CASEFOLD | UTF8PROC_IGNORE | UTF8PROC_STRIPCC);
+
+// Appends `mapped` to `out`, collapsing runs of ASCII whitespace into one space and dropping
+// leading whitespace (a pending space is written only before the next other byte). `space`
+// carries a pending space across calls.
+void AppendCollapsed(std::string_view mapped, std::string& out, bool& space) {
+    for (const char c : mapped) {
         if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
             space = true;
             continue;
@@ -141,7 +116,132 @@ std::string NormalizeText(std::string_view text) {
         space = false;
         out.push_back(c);
     }
+}
+
+// The utf8proc path: invalid bytes dropped, then NFKC + case fold + control-character handling.
+std::string NormalizeWithUtf8proc(std::string_view text) {
+    utf8proc_uint8_t* mapped = nullptr;
+    // utf8proc rejects the whole string on one invalid byte; decode leniently first.
+    std::string valid;
+    valid.reserve(text.size());
+    for (const CodePoint& cp : Decode(text)) valid.append(text.substr(cp.begin, cp.end - cp.begin));
+    const utf8proc_ssize_t n =
+        utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(valid.data()),
+                     static_cast<utf8proc_ssize_t>(valid.size()), &mapped, kNormalizeOptions);
+    if (n < 0) return {};
+    std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> owner(mapped, &std::free);
+    std::string out;
+    out.reserve(static_cast<std::size_t>(n));
+    bool space = false;
     // Ideographic space U+3000 and other separators become ' ' via NFKC already.
+    AppendCollapsed(
+        std::string_view(reinterpret_cast<const char*>(mapped), static_cast<std::size_t>(n)), out,
+        space);
+    return out;
+}
+
+std::string NormalizeAscii(std::string_view text) {
+    // For pure ASCII, NFKC is the identity and case folding is lower-casing.
+    std::string out;
+    out.reserve(text.size());
+    bool space = false;
+    for (char c : text) {
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+            space = true;
+            continue;
+        }
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) continue;  // STRIPCC
+        if (space && !out.empty()) out.push_back(' ');
+        space = false;
+        out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+    }
+    return out;
+}
+
+// Code points whose normalisation does not depend on their neighbours when every other code point
+// of the text is one of them too: ASCII, CJK unified ideographs, CJK symbols and punctuation
+// (without the combining tone marks U+302A-302F), general punctuation up to U+2027, the middle
+// dot, and the full-width ASCII forms. None of them is a combining mark or the second half of a
+// canonical composition, so NFKC of such a text is the concatenation of each code point's own
+// NFKC -- which is taken from utf8proc itself, one code point at a time, when the table is built.
+bool InFastSet(utf8proc_int32_t cp) {
+    return cp < 0x80 || (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3000 && cp <= 0x3029) ||
+           (cp >= 0x3030 && cp <= 0x303F) || (cp >= 0x2010 && cp <= 0x2027) || cp == 0xB7 ||
+           (cp >= 0xFF01 && cp <= 0xFF5E);
+}
+
+// Per code point of the fast set: its utf8proc mapping (at most 7 bytes), or none.
+class FastMap {
+  public:
+    FastMap() : entries_(0x10000) {
+        for (utf8proc_int32_t cp = 0; cp < 0x10000; ++cp) {
+            if (!InFastSet(cp)) continue;
+            utf8proc_uint8_t in[4];
+            const utf8proc_ssize_t len = utf8proc_encode_char(cp, in);
+            utf8proc_uint8_t* mapped = nullptr;
+            const utf8proc_ssize_t n = utf8proc_map(in, len, &mapped, kNormalizeOptions);
+            std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> owner(mapped, &std::free);
+            if (n < 0 || n > 7) continue;
+            Entry& e = entries_[static_cast<std::size_t>(cp)];
+            std::memcpy(e.bytes, mapped, static_cast<std::size_t>(n));
+            e.size = static_cast<std::int8_t>(n);
+        }
+    }
+    // The mapping of `cp`, or false when it is not in the fast set.
+    bool Find(utf8proc_int32_t cp, std::string_view& mapped) const {
+        if (cp < 0 || cp >= 0x10000) return false;
+        const Entry& e = entries_[static_cast<std::size_t>(cp)];
+        if (e.size < 0) return false;
+        mapped = std::string_view(e.bytes, static_cast<std::size_t>(e.size));
+        return true;
+    }
+
+  private:
+    struct Entry {
+        char bytes[7] = {};
+        std::int8_t size = -1;
+    };
+    std::vector<Entry> entries_;
+};
+
+const FastMap& Fast() {
+    static const FastMap map;  // built once, thread-safe (magic static)
+    return map;
+}
+
+}  // namespace
+
+std::string NormalizeTextReference(std::string_view text) {
+    bool ascii = true;
+    for (char c : text) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
+    return ascii ? NormalizeAscii(text) : NormalizeWithUtf8proc(text);
+}
+
+std::string NormalizeText(std::string_view text) {
+    bool ascii = true;
+    for (char c : text) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
+    if (ascii) return NormalizeAscii(text);
+    // Mixed ASCII/CJK text: concatenate the per-code-point mappings when every code point is in
+    // the fast set (the usual equipment text); anything else goes through utf8proc whole.
+    const FastMap& fast = Fast();
+    std::string out;
+    out.reserve(text.size());
+    bool space = false;
+    std::size_t pos = 0;
+    const auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
+    while (pos < text.size()) {
+        utf8proc_int32_t cp = 0;
+        const utf8proc_ssize_t n =
+            utf8proc_iterate(bytes + pos, static_cast<utf8proc_ssize_t>(text.size() - pos), &cp);
+        if (n <= 0) {  // invalid byte: dropped, as the utf8proc path drops it
+            ++pos;
+            continue;
+        }
+        std::string_view mapped;
+        if (!fast.Find(cp, mapped)) return NormalizeWithUtf8proc(text);
+        AppendCollapsed(mapped, out, space);
+        pos += static_cast<std::size_t>(n);
+    }
     return out;
 }
 

@@ -33,7 +33,14 @@ struct Term {
 };
 
 // NFKC + case fold + full-width to half-width. Whitespace runs become one ASCII space.
+// Pure ASCII and mixed ASCII/CJK text (ideographs, CJK and general punctuation, full-width
+// forms) take table-driven fast paths whose table is filled from utf8proc; other text goes
+// through utf8proc_map whole. The result is the same either way.
 std::string NormalizeText(std::string_view text);
+
+// The same normalisation without the CJK fast path (ASCII rule or utf8proc_map), kept as the
+// oracle the tests compare NormalizeText with.
+std::string NormalizeTextReference(std::string_view text);
 
 // Terms of already-normalised text (see the header comment for the rules).
 std::vector<Term> AnalyzeNormalized(std::string_view normalised);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,51 @@ TEST(TextTest, NormalizeFoldsFullWidthAndCase) {
 TEST(TextTest, InvalidUtf8IsDroppedNotFatal) {
     const std::string text = std::string("abc") + '\xff' + "def";
     EXPECT_EQ(NormalizeText(text), "abcdef");
+}
+
+// The CJK fast path of NormalizeText gives exactly what utf8proc gives, on random text drawn from
+// the fast set (ASCII incl. control characters, ideographs, CJK/general punctuation, full-width
+// forms, ideographic space) mixed with code points outside it that force the utf8proc path
+// (accents, combining marks, half-width katakana with voiced marks, Hangul jamo, compatibility
+// ideographs, emoji) and invalid bytes.
+TEST(TextTest, FastNormalisationEqualsUtf8proc) {
+    const std::vector<std::string> fast = {
+        "a",  "Z",  "0",  " ",  "\t", "\n", "\r",     "\x0b", "\x0c", "\x01",   "\x7f",
+        "-",  "/",  ".",  "数", "控", "车", "床",     "鿿",  "一",   "\u3000", "、",
+        "。", "《", "》", "「", "〇", "〜", "\u2010", "—",    "‘",    "’",      "“",
+        "”",  "…",  "·",  "，", "．", "！", "Ａ",     "ｚ",   "０",   "～",     "＃"};
+    const std::vector<std::string> other = {"é",      "E\u0301", "\u0301", "ｶ",  "ﾞ",  "ｶﾞ",
+                                            "ᄀ",     "ᅡ",      "Ⅱ",      "㎏", "豈", "😀",
+                                            "\u00ad", "\u200b",  "ß",      "Σ"};
+    std::mt19937 rng(11);
+    auto pick = [&](const std::vector<std::string>& v) {
+        return v[std::uniform_int_distribution<std::size_t>(0, v.size() - 1)(rng)];
+    };
+    for (int i = 0; i < 20000; ++i) {
+        std::string text;
+        const int n = std::uniform_int_distribution<int>(0, 24)(rng);
+        const bool mixed = i % 4 == 0;
+        for (int k = 0; k < n; ++k) {
+            const int roll = std::uniform_int_distribution<int>(0, 99)(rng);
+            if (mixed && roll < 6) {
+                text += pick(other);
+            } else if (roll == 99) {
+                text += '\xe6';  // a truncated sequence
+            } else {
+                text += pick(fast);
+            }
+        }
+        ASSERT_EQ(NormalizeText(text), NormalizeTextReference(text)) << "case " << i;
+    }
+    // Every ideograph and full-width form on its own, and next to ASCII letters.
+    for (char32_t cp = 0x4E00; cp <= 0x9FFF; cp += 7) {
+        std::string text = "Ab";
+        text += static_cast<char>(0xE0 | (cp >> 12));
+        text += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        text += static_cast<char>(0x80 | (cp & 0x3F));
+        text += "Cd ";
+        ASSERT_EQ(NormalizeText(text), NormalizeTextReference(text)) << static_cast<int>(cp);
+    }
 }
 
 TEST(TextTest, ModelNumberSpellingsMeetOnOneCode) {
