@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <type_traits>
 #include <unordered_map>
@@ -422,6 +423,13 @@ struct Ranked {
     std::size_t doc;  // global doc number
 };
 
+// A candidate that passed the record filters, with its exact-or-larger score bound.
+struct Survivor {
+    double bound;  // w_text * text + RestUpper (or + the query's rest for kExactOnLine lines)
+    double text_value;
+    std::size_t doc;  // global doc number
+};
+
 // The document frequency a query uses for `term`: the snapshot's, or with pinned statistics the
 // pinned value (else the snapshot's, reported as unpinned), capped at the pinned N.
 template <class Line>
@@ -481,6 +489,8 @@ struct QueryScratch {
     std::vector<std::size_t> touched;
     std::vector<std::size_t> class_only;
     std::vector<Ranked> heap;
+    std::vector<Ranked> seeds;        // MatchDemand: the best text candidates, evaluated first
+    std::vector<Survivor> survivors;  // MatchDemand: screened candidates, by bound
 
     void Begin(std::size_t doc_space) {
         if (stamp.size() < doc_space) {
@@ -494,6 +504,8 @@ struct QueryScratch {
         touched.clear();
         class_only.clear();
         heap.clear();
+        seeds.clear();
+        survivors.clear();
     }
 };
 
@@ -502,27 +514,21 @@ QueryScratch& ThreadScratch() {
     return scratch;
 }
 
-// `ceilings[f]` is the largest value feature f can take for this query (1, or the neutral value
-// when the query side lacks the information, or the exact value when it depends on the query
-// side only); it tightens the pruning bound. `evaluate(segment, doc, line, text_value, worst,
-// out)` filters (and scores into `out`) one candidate; `worst` is the k-th best candidate so
-// far, or null while fewer than k are kept (then it must not prune).
-template <class Line, class Evaluate>
-MatchResult RunQuery(const Snapshot<Line>& snapshot,
-                     const QueryTerms& query,
-                     std::size_t k,
-                     const MatchConfig& config,
-                     const std::array<double, kFeatureCount>& ceilings,
-                     const CorpusStatistics* statistics,
-                     Evaluate&& evaluate) {
-    MatchResult result;
-    result.config_version = config.version;
-    if (k == 0 || snapshot.live_count() == 0) return result;
+// Candidate generation (the relevance gate): BM25 accumulated term-at-a-time over the postings of
+// the query's terms into `scratch.acc` (lines in `scratch.touched`, in first-touch order), then
+// the lines reached only through the query's compatible classification (`scratch.class_only`,
+// raw BM25 0). Unpinned query terms go to `result.unpinned_terms`.
+template <class Line>
+void Generate(const Snapshot<Line>& snapshot,
+              const QueryTerms& query,
+              const MatchConfig& config,
+              const CorpusStatistics* statistics,
+              QueryScratch& scratch,
+              MatchResult& result) {
     const double n = CollectionSize(snapshot, statistics);
     const double avgdl = AverageLength(snapshot, statistics);
     const double k1 = config.bm25_k1;
     const double b = config.bm25_b;
-    QueryScratch& scratch = ThreadScratch();
     scratch.Begin(snapshot.doc_space());
     std::vector<double>& acc = scratch.acc;
     std::vector<std::uint32_t>& stamp = scratch.stamp;
@@ -570,6 +576,29 @@ MatchResult RunQuery(const Snapshot<Line>& snapshot,
             }
         }
     }
+}
+
+// `ceilings[f]` is the largest value feature f can take for this query (1, or the neutral value
+// when the query side lacks the information, or the exact value when it depends on the query
+// side only); it tightens the pruning bound. `evaluate(segment, doc, line, text_value, worst,
+// out)` filters (and scores into `out`) one candidate; `worst` is the k-th best candidate so
+// far, or null while fewer than k are kept (then it must not prune).
+template <class Line, class Evaluate>
+MatchResult RunQuery(const Snapshot<Line>& snapshot,
+                     const QueryTerms& query,
+                     std::size_t k,
+                     const MatchConfig& config,
+                     const std::array<double, kFeatureCount>& ceilings,
+                     const CorpusStatistics* statistics,
+                     Evaluate&& evaluate) {
+    MatchResult result;
+    result.config_version = config.version;
+    if (k == 0 || snapshot.live_count() == 0) return result;
+    QueryScratch& scratch = ThreadScratch();
+    Generate(snapshot, query, config, statistics, scratch, result);
+    const std::vector<double>& acc = scratch.acc;
+    std::vector<std::size_t>& touched = scratch.touched;
+    std::vector<std::size_t>& class_only = scratch.class_only;
     std::vector<Ranked>& heap = scratch.heap;
     heap.reserve(touched.size());
     for (std::size_t g : touched) heap.push_back({acc[g], g});
@@ -911,6 +940,9 @@ MatchResult MatchDemand(const SupplySnapshot& snapshot,
                         std::size_t k,
                         const MatchConfig& config,
                         const MatchContext& context) {
+    MatchResult result;
+    result.config_version = config.version;
+    if (k == 0 || snapshot.live_count() == 0) return result;
     const QueryTerms query = DemandQuery(demand, config);
     const PreparedDemand prepared(demand);
     auto ceilings = Ceilings(1.0);
@@ -924,38 +956,200 @@ MatchResult MatchDemand(const SupplySnapshot& snapshot,
     neutral_unless(Feature::kLeadTimeSlack, demand.need_by.has_value());
     neutral_unless(Feature::kRegion, !demand.delivery_region.empty());
     neutral_unless(Feature::kChainAffinity, context.chains != nullptr);
+    double rest = 0;  // upper bound of every non-text feature's contribution
+    for (std::size_t f = 1; f < kFeatureCount; ++f) {
+        rest += std::max(0.0, config.weights[f]) * ceilings[f];
+    }
     const RecordQuery records(demand, config, context);
     const double text_weight = config.Weight(Feature::kText);
-    return RunQuery(snapshot, query, k, config, ceilings, context.statistics,
-                    [&](std::size_t segment, std::uint32_t doc, const SupplyLine& line,
-                        double text_value, const Candidate* worst, Candidate& out) {
-                        Outcome outcome;
-                        const SupplyRecords& segment_records = snapshot.segment(segment).records;
-                        if (segment_records.lines[doc].Has(SupplyRecord::kExactOnLine)) {
-                            // Strings too long for the record: the full evaluation on the line,
-                            // unpruned.
-                            outcome.failed =
-                                FirstFailingFilterPrepared(prepared, line, config, context);
-                        } else {
-                            // The cheap filters on the record (exactly FirstFailingFilter's answer
-                            // for them); then, once k candidates are kept, the exact bound from the
-                            // record; only then the line's certifications and requirements, and the
-                            // score.
-                            outcome.failed = records.FirstFailing(segment_records, doc);
-                            if (outcome.failed != Filter::kCount) return outcome;
-                            if (worst != nullptr &&
-                                records.BoundBelow(segment_records, doc, text_weight * text_value,
-                                                   worst->score)) {
-                                outcome.pruned = true;
-                                return outcome;
-                            }
-                            outcome.failed = LineOnlyFilters(prepared, line, context);
-                        }
-                        if (outcome.failed == Filter::kCount) {
-                            out = ScorePairPrepared(prepared, line, text_value, config, context);
-                        }
-                        return outcome;
-                    });
+    constexpr double kSlack = RecordQuery::kSlack;
+
+    QueryScratch& scratch = ThreadScratch();
+    Generate(snapshot, query, config, context.statistics, scratch, result);
+    std::vector<double>& acc = scratch.acc;
+    const std::vector<std::size_t>& touched = scratch.touched;
+    const std::vector<std::size_t>& class_only = scratch.class_only;
+    result.generated = touched.size() + class_only.size();
+    auto locate = [&snapshot](std::size_t g) {
+        std::size_t s = snapshot.segment_count() - 1;
+        while (snapshot.segment_base(s) > g) --s;
+        return std::pair<std::size_t, std::uint32_t>(
+            s, static_cast<std::uint32_t>(g - snapshot.segment_base(s)));
+    };
+
+    // Seeds: the best `seed_count` text candidates (a bounded heap over one scan of `touched`),
+    // which also give the normaliser. Better = larger raw BM25, then smaller doc.
+    auto better_text = [](const Ranked& x, const Ranked& y) {
+        if (x.text_raw != y.text_raw) return x.text_raw > y.text_raw;
+        return x.doc < y.doc;
+    };
+    std::vector<Ranked>& seeds = scratch.seeds;
+    const std::size_t seed_count =
+        k >= touched.size() ? touched.size() : std::min(touched.size(), 2 * k + 32);
+    for (std::size_t g : touched) {
+        const Ranked r{acc[g], g};
+        if (seeds.size() < seed_count) {
+            seeds.push_back(r);
+            std::push_heap(seeds.begin(), seeds.end(), better_text);
+        } else if (better_text(r, seeds.front())) {
+            std::pop_heap(seeds.begin(), seeds.end(), better_text);
+            seeds.back() = r;
+            std::push_heap(seeds.begin(), seeds.end(), better_text);
+        }
+    }
+    std::sort(seeds.begin(), seeds.end(), better_text);
+    // Text relevance is normalised by the best raw BM25 among the generated candidates.
+    double best_raw = seeds.empty() ? 0.0 : seeds.front().text_raw;
+    if (!class_only.empty()) best_raw = std::max(best_raw, 0.0);  // their raw BM25 is 0
+    result.text_normaliser = best_raw;
+    if (best_raw > 0) {
+        // Smallest id among the lines with the best raw BM25: all of them are seeds unless every
+        // seed ties with the best (then scan all).
+        auto consider = [&](std::size_t g) {
+            if (acc[g] != best_raw) return;
+            const auto [s, d] = locate(g);
+            const LineId id = snapshot.segment(s).lines[d].id;
+            if (result.text_normaliser_id == 0 || id < result.text_normaliser_id) {
+                result.text_normaliser_id = id;
+            }
+        };
+        if (seeds.size() < touched.size() && seeds.back().text_raw == best_raw) {
+            for (std::size_t g : touched) consider(g);
+        } else {
+            for (const Ranked& r : seeds) consider(r.doc);
+        }
+    }
+    auto text_of = [best_raw](double raw) { return best_raw > 0 ? raw / best_raw : 0.0; };
+
+    std::vector<Candidate> top;  // a heap whose front is the worst kept candidate
+    auto worst_first = [](const Candidate& x, const Candidate& y) { return BetterCandidate(x, y); };
+    Candidate candidate;  // reused: scoring overwrites it
+    auto full = [&] { return top.size() == k; };
+    auto keep = [&](std::size_t s, std::uint32_t d, double text_value) {
+        candidate =
+            ScorePairPrepared(prepared, snapshot.segment(s).lines[d], text_value, config, context);
+        if (top.size() < k) {
+            top.push_back(std::move(candidate));
+            std::push_heap(top.begin(), top.end(), worst_first);
+        } else if (BetterCandidate(candidate, top.front())) {
+            std::pop_heap(top.begin(), top.end(), worst_first);
+            top.back() = std::move(candidate);
+            std::push_heap(top.begin(), top.end(), worst_first);
+        }
+    };
+    auto reject = [&](Filter f) { ++result.rejected[static_cast<std::size_t>(f)]; };
+
+    // 1. Seeds, best text first, fully evaluated until k candidates are kept: their k-th score
+    //    is a first lower bound of the final k-th score. Evaluated seeds are marked (acc < 0).
+    for (const Ranked& seed : seeds) {
+        if (full()) break;
+        ++result.examined;
+        const double text_value = text_of(seed.text_raw);
+        acc[seed.doc] = -1.0;
+        const auto [s, d] = locate(seed.doc);
+        const Segment<SupplyLine>& segment = snapshot.segment(s);
+        Filter failed = Filter::kCount;
+        if (segment.records.lines[d].Has(SupplyRecord::kExactOnLine)) {
+            failed = FirstFailingFilterPrepared(prepared, segment.lines[d], config, context);
+        } else {
+            failed = records.FirstFailing(segment.records, d);
+            if (failed == Filter::kCount)
+                failed = LineOnlyFilters(prepared, segment.lines[d], context);
+        }
+        if (failed != Filter::kCount) {
+            reject(failed);
+            continue;
+        }
+        keep(s, d, text_value);
+    }
+
+    // 2. Screening, one linear pass per candidate list with the records prefetched: a candidate
+    //    whose global bound (w_text * text + rest) cannot reach the current k-th score is skipped
+    //    without reading anything; the others get the record filters (counted) and, passing,
+    //    their per-record bound; those that can still reach the k-th score become survivors.
+    std::vector<Survivor>& survivors = scratch.survivors;
+    auto screen = [&](const std::vector<std::size_t>& list, bool text) {
+        constexpr std::size_t kAhead = 16;
+        for (std::size_t i = 0; i < list.size(); ++i) {
+            if (i + kAhead < list.size()) {
+                const auto [ps, pd] = locate(list[i + kAhead]);
+                const SupplyRecords& r = snapshot.segment(ps).records;
+                __builtin_prefetch(&r.lines[pd]);
+            }
+            const std::size_t g = list[i];
+            const double raw = text ? acc[g] : 0.0;
+            if (raw < 0) continue;  // an evaluated seed
+            const double text_value = text_of(raw);
+            const double text_part = text_weight * text_value;
+            if (full() && text_part + rest + kSlack < top.front().score) continue;
+            ++result.examined;
+            const auto [s, d] = locate(g);
+            const SupplyRecords& segment_records = snapshot.segment(s).records;
+            if (segment_records.lines[d].Has(SupplyRecord::kExactOnLine)) {
+                survivors.push_back({text_part + rest, text_value, g});
+                continue;
+            }
+            const Filter failed = records.FirstFailing(segment_records, d);
+            if (failed != Filter::kCount) {
+                reject(failed);
+                continue;
+            }
+            const double bound = text_part + records.RestUpper(segment_records, d);
+            if (full() && bound + kSlack < top.front().score) {
+                ++result.pruned;
+                continue;
+            }
+            survivors.push_back({bound, text_value, g});
+        }
+    };
+
+    // 3. The visit: survivors in descending bound, the certification/requirement filters and the
+    //    score, until the best remaining bound cannot reach the k-th score.
+    auto by_bound = [](const Survivor& x, const Survivor& y) {
+        if (x.bound != y.bound) return x.bound < y.bound;
+        return x.doc > y.doc;
+    };
+    auto visit = [&](double down_to) {
+        while (!survivors.empty() && survivors.front().bound >= down_to) {
+            if (full() && survivors.front().bound + kSlack < top.front().score) return;
+            std::pop_heap(survivors.begin(), survivors.end(), by_bound);
+            const Survivor next = survivors.back();
+            survivors.pop_back();
+            const auto [s, d] = locate(next.doc);
+            const Segment<SupplyLine>& segment = snapshot.segment(s);
+            const SupplyLine& line = segment.lines[d];
+            const Filter failed = segment.records.lines[d].Has(SupplyRecord::kExactOnLine)
+                                      ? FirstFailingFilterPrepared(prepared, line, config, context)
+                                      : LineOnlyFilters(prepared, line, context);
+            if (failed != Filter::kCount) {
+                reject(failed);
+                continue;
+            }
+            keep(s, d, next.text_value);
+        }
+    };
+    screen(touched, true);
+    std::make_heap(survivors.begin(), survivors.end(), by_bound);
+    if (!class_only.empty()) {
+        // Every classification-only candidate's bound is at most w_text * 0 + rest: visit the
+        // text survivors above that first (the k-th score can only rise), then screen the
+        // classification-only ones unless the k-th score is already out of their reach.
+        const double class_only_bound = text_weight * 0.0 + rest;
+        visit(class_only_bound);
+        if (!(full() && class_only_bound + kSlack < top.front().score)) {
+            const std::size_t before = survivors.size();
+            screen(class_only, false);
+            for (std::size_t i = before + 1; i <= survivors.size(); ++i) {
+                std::push_heap(survivors.begin(),
+                               survivors.begin() + static_cast<std::ptrdiff_t>(i), by_bound);
+            }
+        }
+    }
+    visit(-std::numeric_limits<double>::infinity());
+    result.pruned += survivors.size();  // screened in, but below the final k-th score
+    std::sort(top.begin(), top.end(), BetterCandidate);
+    result.candidates = std::move(top);
+    return result;
 }
 
 MatchResult MatchSupply(const DemandSnapshot& snapshot,

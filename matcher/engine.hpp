@@ -14,34 +14,52 @@
 // query has a classification, the lines in its compatible classification prefix (postings at
 // `min_class_prefix` digits). A line that shares no term and no classification is never a
 // candidate (the "relevance gate"; the brute-force reference in the tests applies the same
-// gate). Candidates are visited in descending text relevance. Every other feature has a
+// gate). MatchSupply visits candidates in descending text relevance. Every other feature has a
 // per-query ceiling (1; the neutral value when the query side lacks the information, e.g. no
 // budget; the exact value when it depends on the query side only), so score <= w_text * text +
 // sum(w_f * ceiling_f), and the visit stops as soon as that bound falls below the k-th best
 // score. The result is exactly the brute-force top-k (weights must be >= 0).
 //
-// Per-candidate pruning (MatchDemand). Each supply segment carries a compact record per line
-// (matcher/line_record.hpp): the filters up to the localisation floor are evaluated on it
-// (exactly FirstFailingFilter's answer, without string compares or touching the SupplyLine),
-// and so is the exact value of the classification (without taxonomy), price, capacity,
-// lead-time, region, energy and freshness features. Once k candidates are kept, a candidate
-// that passes the record filters but whose bound w_text * text + exact record features +
-// ceilings of requirement fit and chain affinity cannot reach the k-th score is skipped
-// (`MatchResult::pruned`) without the certification/requirement filters and without scoring.
-// The visit order, the stopping point, `examined`, `generated` and the normaliser are
-// unchanged; so are all rejected counts when fewer than k candidates are returned (nothing is
-// pruned then). With k candidates returned, `rejected[kCertifications]` and
-// `rejected[kRequirements]` no longer count pruned lines (they could not have entered anyway).
+// MatchDemand's bound-ordered visit (MatchSupply keeps the text-ordered visit above). After
+// generation: (1) seeds: the best 2k + 32 text candidates (one scan of the candidates with a
+// bounded heap, which also gives the normaliser) are fully evaluated, best text first, until k
+// are kept; their k-th score is a lower bound of the final one. (2) Screening: one linear pass
+// over the text candidates, records prefetched 16 ahead; a candidate whose global bound
+// w_text * text + rest cannot reach the current k-th score is skipped unread; the others get the
+// record filters (matcher/line_record.hpp: exactly FirstFailingFilter's answer up to the
+// localisation floor, without string compares or touching the SupplyLine) and, passing them,
+// the per-record bound w_text * text + exact record values of classification, capacity, lead
+// time, region, energy and freshness + an upper bound of price (its closed form, no exp/log) +
+// ceilings of requirement fit and chain affinity (`RecordQuery::RestUpper`); those that can
+// still reach the k-th score become survivors. (3) Visit: survivors in descending bound get the
+// certification/requirement filters and the score, until the best remaining bound (+ 1e-9
+// slack) is below the k-th score. Classification-only candidates (raw BM25 0, bound <= rest) are
+// screened only after the survivors above `rest` have been visited, and skipped as a block when
+// the k-th score is then above rest. Lines whose strings do not fit a record (kExactOnLine) are
+// survivors with the global bound and are evaluated on the SupplyLine. Exactness: a line whose
+// score can reach the final k-th score (ties broken by smaller id) has a bound >= it and is
+// fully evaluated; the top k are selected by (score desc, id asc), independent of visit order.
 //
-// Complexity per query: O(P) to accumulate BM25 over the P postings of the query's terms plus
-// O(T) to heapify the T candidates that share a text term, then O(E log T) for the E candidates
-// examined before the bound stops the visit; each examined candidate costs a record read
-// (~80 B) and, unless pruned, the line filters and scoring. Classification-only candidates (raw
-// BM25 0, last in the visit order) are only collected, and visited in doc order (no heap) only
-// if the visit reaches raw score 0. Memory: a per-thread scratch, reused across queries: 12
-// bytes per document of the largest snapshot the thread has queried (accumulator + epoch stamp,
-// so nothing is zeroed per query) plus the candidate lists. MaxScore-style dynamic pruning of
-// the postings was tried and measured slower (docs/performance.md).
+// Counts of MatchDemand. `generated` and the normaliser are as always. With FEWER than k
+// candidates returned nothing is skipped or pruned (there is no k-th score): every generated line
+// is examined and counted under its first failing filter, exactly as the exhaustive reference
+// (`examined == generated`, `pruned == 0`). With k candidates returned the counts describe the
+// work done: `examined` = lines whose record was read (seeds, screened lines), `rejected` = those
+// found failing a filter (record filters for every examined line; certifications/requirements only
+// for visited ones), `pruned` = examined lines that passed the record filters but whose bound
+// could not reach the k-th score (at screening or left in the visit when it stopped).
+//
+// Complexity per query (MatchDemand): O(P) to accumulate BM25 over the P postings of the query's
+// terms, O(T log S) to pick the S seeds among the T text candidates (almost always O(T)), O(T)
+// for the screening (a record read only above the text floor of the seeds' k-th score), O(V log
+// V) for the V survivors' heap, and the full evaluation (certification/requirement filters and
+// scoring) only for survivors visited before the bound stops. Classification-only candidates
+// cost one record read each, or nothing when the k-th score is above every non-text ceiling.
+// MatchSupply: O(P) + O(T) heapify + O(E log T) for the E candidates visited in text order.
+// Memory: a per-thread scratch, reused across queries: 12 bytes per document of the largest
+// snapshot the thread has queried (accumulator + epoch stamp, so nothing is zeroed per query)
+// plus the candidate, seed and survivor lists. MaxScore-style dynamic pruning of the postings
+// was tried with the earlier, looser bound and measured slower (docs/performance.md).
 //
 // Thread-safety: all functions are pure and take their inputs by const reference; they may run
 // concurrently on a shared snapshot (the query scratch is thread_local, never shared). The batch
@@ -199,11 +217,13 @@ struct MatchResult {
     std::vector<Candidate> candidates;                   // score descending, then id ascending
     std::array<std::uint64_t, kFilterCount> rejected{};  // first failing filter -> count
     std::uint64_t generated = 0;  // candidates produced by generation (relevance gate passed)
-    std::uint64_t examined = 0;   // candidates visited before the bound stopped the visit
+    // Candidates visited before the bound stopped the visit (MatchDemand: whose record was
+    // read; == generated when fewer than k candidates are returned).
+    std::uint64_t examined = 0;
     // Of the examined: candidates that passed the record filters (all but certifications and
-    // requirements) while k candidates were already kept, but whose exact per-candidate bound
-    // could not reach the k-th score, so they were neither checked against certifications and
-    // requirements nor scored (MatchDemand only; 0 when fewer than k candidates are returned).
+    // requirements) but whose per-candidate bound could not reach the k-th score, so they were
+    // neither checked against certifications and requirements nor scored (MatchDemand only; 0
+    // when fewer than k candidates are returned).
     std::uint64_t pruned = 0;
     // The text normaliser: the best raw BM25 among the generated candidates (filtered or not),
     // and the id of the line that has it (smallest id on ties; 0 when it is 0, i.e. no candidate

@@ -219,6 +219,7 @@ RecordQuery::RecordQuery(const DemandLine& demand,
     if (demand.requirements.empty()) ceilings_[Idx(Feature::kRequirementFit)] = kNeutral;
     if (context.chains == nullptr) ceilings_[Idx(Feature::kChainAffinity)] = kNeutral;
     if (classes_.empty()) ceilings_[Idx(Feature::kClassification)] = kNeutral;
+    freshness_memo_.fill(std::nan(""));
 }
 
 Filter RecordQuery::FirstFailing(const SupplyRecords& records, std::uint32_t doc) const {
@@ -385,6 +386,36 @@ bool RecordQuery::BoundBelow(const SupplyRecords& records,
     // First with ceilings (1) for price and freshness (log/exp/pow): most lines stop here.
     if (text_part + Rest(Values(records, doc, false)) + kSlack < threshold) return true;
     return text_part + RestBound(records, doc) + kSlack < threshold;
+}
+
+double RecordQuery::RestUpper(const SupplyRecords& records, std::uint32_t doc) const {
+    std::array<double, 10> v = Values(records, doc, false);
+    const SupplyRecord& r = records.lines[doc];
+    if (std::isnan(v[Idx(Feature::kPrice)])) {
+        // Values left it out, so price, budget and currency are all there: the value is
+        // exp(-|ln ratio|) = ratio below 1 and exp(-2 |ln ratio|) = 1 / ratio^2 above.
+        const double ratio = r.price * quantity_ / budget_;
+        // A ratio of 0 (quantity 0) scores exp(-inf) = 0; a negative or NaN one (odd
+        // quantities) gets the ceiling.
+        double upper = ratio == 0 ? 0.0 : 1.0;
+        if (ratio > 0) {
+            upper = std::min(1.0, (ratio <= 1 ? ratio : 1 / (ratio * ratio)) * (1 + 1e-12));
+        }
+        v[Idx(Feature::kPrice)] = upper;
+    }
+    if (std::isnan(v[Idx(Feature::kFreshness)])) {
+        // Same expression as Values' (so the same value), memoised by whole days of age.
+        const double age = std::max(0.0, static_cast<double>(today_ - r.last_confirmed));
+        const auto day = static_cast<std::size_t>(age);
+        if (day < kFreshnessMemo) {
+            double& memo = freshness_memo_[day];
+            if (std::isnan(memo)) memo = std::pow(0.5, age / std::max(half_life_, 1e-9));
+            v[Idx(Feature::kFreshness)] = memo;
+        } else {
+            v[Idx(Feature::kFreshness)] = std::pow(0.5, age / std::max(half_life_, 1e-9));
+        }
+    }
+    return Rest(v);
 }
 
 }  // namespace renewmatch::matcher

@@ -123,6 +123,13 @@ class RecordQuery {
                     double threshold) const;
     static constexpr double kSlack = 1e-9;
 
+    // RestBound without exp/log/pow, for screening every candidate of a query: the same exact
+    // record values except price, bounded by min(r, 1 / r^2) (its exp/log formula's closed form,
+    // widened by 1e-12 relative so rounding can never put it below the computed value), and
+    // freshness, computed with the same pow call but memoised per age in days for the query.
+    // Always >= RestBound (up to the summation-order rounding kSlack absorbs).
+    double RestUpper(const SupplyRecords& records, std::uint32_t doc) const;
+
   private:
     std::array<double, 10> Values(const SupplyRecords& records,
                                   std::uint32_t doc,
@@ -158,6 +165,9 @@ class RecordQuery {
     };
     std::vector<DemandClass> classes_;
     std::array<double, 10> ceilings_{};  // for the features the record does not give
+    // Freshness by age in days (NaN = not computed yet); RestUpper's memo, owned by the query.
+    static constexpr std::size_t kFreshnessMemo = 1024;
+    mutable std::array<double, kFreshnessMemo> freshness_memo_{};
 };
 
 // Packs a currency code (<= 7 bytes) with its size so that equal codes <=> equal strings.

@@ -232,6 +232,11 @@ TEST(LineRecordTest, RecordFiltersAndFeaturesEqualTheLineBasedOnes) {
             double rest = 0;
             for (std::size_t f = 1; f < kFeatureCount; ++f) rest += scored.features[f].contribution;
             EXPECT_GE(query.RestBound(records, doc) + 1e-12, rest);
+            // The screening bound (no exp/log/pow) is never below it, and barely above.
+            EXPECT_GE(query.RestUpper(records, doc) + 1e-12, query.RestBound(records, doc));
+            if (query.RestBound(records, doc) <= query.RestUpper(records, doc)) {
+                EXPECT_LE(query.RestUpper(records, doc) - query.RestBound(records, doc), 1e-9);
+            }
         }
     }
     // The random data reaches every filter (so the comparison above means something).
@@ -260,7 +265,7 @@ Reference Exhaustive(const SupplySnapshot& snapshot,
     Reference out;
     std::vector<std::pair<const SupplyLine*, double>> generated;
     for (const SupplyLine& line : lines) {
-        const PairText text = DemandPairText(snapshot, demand, line, config, nullptr);
+        const PairText text = DemandPairText(snapshot, demand, line, config, context.statistics);
         if (!text.generated) continue;
         generated.emplace_back(&line, text.raw);
         if (text.raw > out.normaliser ||
@@ -351,6 +356,160 @@ TEST_P(PrunedQueryTest, EqualsTheExhaustiveReferenceWithKFullAndNotFull) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, PrunedQueryTest, ::testing::Range(1u, 7u));
+
+// Edge cases of MatchDemand's bound-ordered visit (seeds, screening, visit by bound), each
+// against the exhaustive reference: candidates, scores, features, generated and normaliser
+// always; with fewer than k back, every rejected count, examined == generated and nothing pruned.
+void ExpectExhaustive(const SupplySnapshot& snapshot,
+                      const std::vector<SupplyLine>& lines,
+                      const DemandLine& demand,
+                      std::size_t k,
+                      const MatchContext& context,
+                      const std::string& what) {
+    const World& w = Shared();
+    const Reference want = Exhaustive(snapshot, lines, demand, k, w.config, context);
+    const MatchResult got = MatchDemand(snapshot, demand, k, w.config, context);
+    ASSERT_EQ(got.candidates.size(), want.top.size()) << what << " k " << k;
+    for (std::size_t i = 0; i < want.top.size(); ++i) {
+        EXPECT_EQ(got.candidates[i].id, want.top[i].id) << what << " k " << k << " rank " << i;
+        EXPECT_EQ(got.candidates[i].score, want.top[i].score) << what << " rank " << i;
+        for (std::size_t f = 0; f < kFeatureCount; ++f) {
+            EXPECT_EQ(got.candidates[i].features[f].value, want.top[i].features[f].value);
+        }
+    }
+    EXPECT_EQ(got.generated, want.generated) << what;
+    EXPECT_EQ(got.text_normaliser, want.normaliser) << what;
+    EXPECT_EQ(got.text_normaliser_id, want.normaliser_id) << what;
+    std::uint64_t rejected = 0;
+    for (auto n : got.rejected) rejected += n;
+    EXPECT_LE(rejected + got.candidates.size() + got.pruned, got.examined) << what;
+    EXPECT_LE(got.examined, got.generated) << what;
+    if (got.candidates.size() < k) {
+        EXPECT_EQ(got.rejected, want.rejected) << what << " k " << k;
+        EXPECT_EQ(got.pruned, 0u) << what;
+        EXPECT_EQ(got.examined, got.generated) << what;
+    }
+}
+
+SupplyLine PlainSupply(LineId id, const std::string& title, const std::string& code) {
+    SupplyLine s;
+    s.id = id;
+    s.vendor_id = 1;
+    s.title = title;
+    s.classification = {"CPV", code};
+    s.price_amount = 1000.0;
+    s.price_currency = "CNY";
+    s.status = "active";
+    s.vendor_region = "320505";
+    s.last_confirmed_at = 90;
+    return s;
+}
+
+DemandLine PlainDemand(LineId id, const std::string& title, const std::string& code) {
+    DemandLine d;
+    d.id = id;
+    d.title = title;
+    d.classification = {"CPV", code};
+    d.quantity = 1;
+    d.budget_amount = 1200.0;
+    d.budget_currency = "CNY";
+    d.delivery_region = "320505";
+    d.status = "open";
+    return d;
+}
+
+TEST(BoundOrderedVisitTest, TiesAtTheKthScoreKeepTheSmallestIds) {
+    // 200 identical lines (more than the seeds, so the normaliser scans every candidate): every
+    // score ties, the smallest ids win; a few better and worse lines around them.
+    std::vector<SupplyLine> lines;
+    for (LineId id = 1; id <= 200; ++id) {
+        lines.push_back(PlainSupply(1000 - id, "数控车床 FANUC", "42621100-6"));
+    }
+    SupplyLine better = PlainSupply(5000, "数控车床 FANUC 数控", "42621100-6");
+    lines.push_back(better);
+    SupplyLine worse = PlainSupply(6000, "数控车床", "42990000-2");
+    worse.price_amount = 9000.0;
+    lines.push_back(worse);
+    const auto snapshot = SupplySnapshot::Build(lines);
+    const DemandLine demand = PlainDemand(1, "数控车床 FANUC", "42621100-6");
+    for (std::size_t k : {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{10},
+                          std::size_t{150}, std::size_t{201}, std::size_t{202}, std::size_t{500}}) {
+        ExpectExhaustive(*snapshot, lines, demand, k, Shared().context, "ties");
+    }
+    const MatchResult got = MatchDemand(*snapshot, demand, 3, Shared().config, Shared().context);
+    ASSERT_EQ(got.candidates.size(), 3u);
+    EXPECT_EQ(got.candidates[1].score, got.candidates[2].score);
+    EXPECT_LT(got.candidates[1].id, got.candidates[2].id);
+}
+
+TEST(BoundOrderedVisitTest, KLargerThanFeasibleCountsEveryRejection) {
+    Random r(77);
+    std::vector<SupplyLine> lines;
+    for (int i = 0; i < 120; ++i) lines.push_back(RandomSupply(r, i + 1));
+    const auto snapshot = SupplySnapshot::Build(lines);
+    for (int q = 0; q < 20; ++q) {
+        const DemandLine demand = RandomDemand(r, 900 + q);
+        for (std::size_t k : {std::size_t{119}, std::size_t{120}, std::size_t{1000}}) {
+            ExpectExhaustive(*snapshot, lines, demand, k, Shared().context,
+                             "demand " + std::to_string(q));
+        }
+    }
+}
+
+TEST(BoundOrderedVisitTest, AllClassificationOnlyCandidates) {
+    // The demand shares no text term with any line: every candidate comes from the
+    // classification (raw BM25 0, normaliser 0), some failing filters.
+    Random r(91);
+    std::vector<SupplyLine> lines;
+    for (LineId id = 1; id <= 150; ++id) {
+        SupplyLine s = PlainSupply(id, "空压机 螺杆", id % 3 == 0 ? "42990000-2" : "42621100-6");
+        if (id % 7 == 0) s.status = "suspended";
+        if (id % 5 == 0) s.lead_time_days = 80;
+        if (r.Coin(0.5)) s.capacity_per_month = r.Int(0, 3);
+        s.last_confirmed_at = r.Int(0, 100);
+        s.price_amount = r.Int(1, 30) * 100.0;
+        lines.push_back(s);
+    }
+    const auto snapshot = SupplySnapshot::Build(lines);
+    DemandLine demand = PlainDemand(1, "robot laser", "42621100-6");
+    demand.need_by = 150;
+    for (std::size_t k : {std::size_t{1}, std::size_t{4}, std::size_t{60}, std::size_t{1000}}) {
+        ExpectExhaustive(*snapshot, lines, demand, k, Shared().context, "class only");
+    }
+    const MatchResult got = MatchDemand(*snapshot, demand, 4, Shared().config, Shared().context);
+    EXPECT_EQ(got.text_normaliser, 0.0);
+    EXPECT_EQ(got.candidates.size(), 4u);
+    EXPECT_EQ(got.generated, 150u);
+}
+
+TEST(BoundOrderedVisitTest, PinnedStatisticsAndSegments) {
+    // Pinned N, average length and dfs (some terms unpinned), two segments and a tombstone.
+    Random r(5);
+    std::vector<SupplyLine> lines;
+    for (int i = 0; i < 300; ++i) {
+        SupplyLine s = RandomSupply(r, i + 1);
+        if (r.Coin(0.5)) s.title = r.Coin(0.5) ? "设备" : "equipment";
+        lines.push_back(s);
+    }
+    std::vector<SupplyLine> first(lines.begin(), lines.begin() + 200);
+    std::vector<SupplyLine> second(lines.begin() + 200, lines.end());
+    auto snapshot = SupplySnapshot::Build(first);
+    const LineId withdrawn = 11;
+    snapshot = SupplySnapshot::Apply(snapshot, second, std::span<const LineId>(&withdrawn, 1));
+    std::erase_if(lines, [&](const SupplyLine& s) { return s.id == withdrawn; });
+    CorpusStatistics statistics;
+    statistics.live_count = 5000;
+    statistics.average_length = 7.5;
+    statistics.document_frequency = {{"数控", 40}, {"pump", 4999}, {"robot", 1}, {"ABB", 9000}};
+    MatchContext context = Shared().context;
+    context.statistics = &statistics;
+    for (int q = 0; q < 25; ++q) {
+        const DemandLine demand = RandomDemand(r, 700 + q);
+        for (std::size_t k : {std::size_t{1}, std::size_t{5}, std::size_t{400}}) {
+            ExpectExhaustive(*snapshot, lines, demand, k, context, "pinned " + std::to_string(q));
+        }
+    }
+}
 
 }  // namespace
 }  // namespace renewmatch::matcher
