@@ -5,6 +5,9 @@
 #include "api/reference.hpp"
 #include "schema/list_store.hpp"
 
+#include <rapidjson/error/en.h>
+
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -35,15 +38,32 @@ ApiError RelativeToLine(ApiError error) {
     return error;
 }
 
-ApiError StoredLineError(const schema::LineRow& row, const ApiError& error) {
+ApiError StoredLineError(std::string_view entity, std::int64_t id, const ApiError& error) {
     std::string why = error.message;
     if (!error.details.empty()) {
         why = error.details.front().field + ": " + error.details.front().message;
     }
     return ApiError::Make(Errc::kInternal,
-                          "stored " + row.entity + " line " + std::to_string(row.id) +
+                          "stored " + std::string(entity) + " line " + std::to_string(id) +
                               " no longer decodes (" + why + ")",
                           "stored_line_invalid");
+}
+
+// The flags ParseDocument (api/json.cpp) and the list decoder parse with.
+constexpr unsigned kJsonFlags =
+    rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
+
+// A stored line's DOM needs a few KiB; the pool's first chunk is this buffer, reused per line.
+constexpr std::size_t kPoolBytes = 64 * 1024;
+
+StoredLineIdentity IdentityOf(const schema::LineRow& row) {
+    StoredLineIdentity identity;
+    identity.id = row.id;
+    identity.org_id = row.org_id;
+    identity.revision = row.revision;
+    identity.updated_at_ms = row.updated_at_ms;
+    identity.status = row.status;
+    return identity;
 }
 
 matcher::Day DayOfMs(std::int64_t ms) {
@@ -68,10 +88,45 @@ DecodeContext PublishDecodeContext(const ReferenceData* reference, const UnitChe
     return context;
 }
 
-ApiResult<matcher::SupplyLine> DecodeStoredSupply(const schema::LineRow& row,
-                                                  const DecodeContext& context) {
-    auto decoded = DecodeJsonList(Wrap("supply", row.body), context);
-    if (!decoded) return StoredLineError(row, decoded.error());
+struct StoredLineDecoder::Pool {
+    std::unique_ptr<char[]> buffer = std::make_unique_for_overwrite<char[]>(kPoolBytes);
+    rapidjson::MemoryPoolAllocator<> allocator{buffer.get(), kPoolBytes};
+};
+
+StoredLineDecoder::StoredLineDecoder(const DecodeContext& context)
+    : context_(context), pool_(std::make_unique<Pool>()) {}
+
+StoredLineDecoder::~StoredLineDecoder() = default;
+
+namespace {
+
+// The body parsed into `pool` and decoded by the per-line rules of a JSON list; the pool is
+// emptied (back to its buffer) before returning.
+ApiResult<DecodedList> DecodeBody(ListKind kind,
+                                  std::string_view body,
+                                  const DecodeContext& context,
+                                  rapidjson::MemoryPoolAllocator<>& pool) {
+    ApiResult<DecodedList> decoded = [&]() -> ApiResult<DecodedList> {
+        JsonDocument doc(&pool);
+        doc.Parse<kJsonFlags>(body.data(), body.size());
+        if (doc.HasParseError()) {
+            return ApiError::Make(Errc::kMalformed,
+                                  "invalid JSON at offset " + std::to_string(doc.GetErrorOffset()) +
+                                      ": " + rapidjson::GetParseError_En(doc.GetParseError()),
+                                  "invalid_json");
+        }
+        return DecodeJsonLine(kind, doc, context);
+    }();
+    pool.Clear();
+    return decoded;
+}
+
+}  // namespace
+
+ApiResult<matcher::SupplyLine> StoredLineDecoder::Supply(const StoredLineIdentity& row,
+                                                         std::string_view body) {
+    auto decoded = DecodeBody(ListKind::kSupply, body, context_, pool_->allocator);
+    if (!decoded) return StoredLineError("supply", row.id, decoded.error());
     if (decoded->supply.size() != 1) {
         return ApiError::Make(Errc::kInternal, "stored supply line is not one line");
     }
@@ -79,14 +134,14 @@ ApiResult<matcher::SupplyLine> DecodeStoredSupply(const schema::LineRow& row,
     line.id = row.id;
     line.vendor_id = row.org_id;
     line.revision = static_cast<int>(row.revision);
-    line.status = row.status;
+    line.status = std::string(row.status);
     return line;
 }
 
-ApiResult<matcher::DemandLine> DecodeStoredDemand(const schema::LineRow& row,
-                                                  const DecodeContext& context) {
-    auto decoded = DecodeJsonList(Wrap("demand", row.body), context);
-    if (!decoded) return StoredLineError(row, decoded.error());
+ApiResult<matcher::DemandLine> StoredLineDecoder::Demand(const StoredLineIdentity& row,
+                                                         std::string_view body) {
+    auto decoded = DecodeBody(ListKind::kDemand, body, context_, pool_->allocator);
+    if (!decoded) return StoredLineError("demand", row.id, decoded.error());
     if (decoded->demands.size() != 1) {
         return ApiError::Make(Errc::kInternal, "stored demand line is not one line");
     }
@@ -94,9 +149,25 @@ ApiResult<matcher::DemandLine> DecodeStoredDemand(const schema::LineRow& row,
     line.id = row.id;
     line.buyer_id = row.org_id;
     line.revision = static_cast<int>(row.revision);
-    line.status = row.status;
+    line.status = std::string(row.status);
     line.date_modified = DayOfMs(row.updated_at_ms);
     return line;
+}
+
+ApiResult<matcher::SupplyLine> DecodeStoredSupply(const schema::LineRow& row,
+                                                  const DecodeContext& context) {
+    if (row.entity != "supply") {
+        return ApiError::Make(Errc::kInternal, "stored " + row.entity + " line is not supply");
+    }
+    return StoredLineDecoder(context).Supply(IdentityOf(row), row.body);
+}
+
+ApiResult<matcher::DemandLine> DecodeStoredDemand(const schema::LineRow& row,
+                                                  const DecodeContext& context) {
+    if (row.entity != "demand") {
+        return ApiError::Make(Errc::kInternal, "stored " + row.entity + " line is not demand");
+    }
+    return StoredLineDecoder(context).Demand(IdentityOf(row), row.body);
 }
 
 ApiResult<matcher::DemandLine> DecodeSingleDemand(std::string_view json,

@@ -9,8 +9,11 @@
 
 #include <algorithm>
 #include <chrono>
-#include <map>
-#include <optional>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -23,35 +26,184 @@ double MsSince(Clock::time_point start) {
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-// Change-feed rows read per statement by CatchUp.
-constexpr std::int64_t kChangePage = 5000;
+// Rows handed from the reading thread to the decoding threads per batch, and the most batches
+// waiting at once (the reader blocks beyond that, so memory stays bounded while it waits).
+constexpr std::size_t kBatchRows = 512;
+constexpr std::size_t kBatchBytes = 1 << 20;
 
-// Decodes `rows` (one entity) on `threads` threads; undecodable rows are counted and the first
-// reason kept. Output order follows `rows`.
-template <class Line, class DecodeFn>
-void DecodeRows(const std::vector<schema::LineRow>& rows,
-                unsigned threads,
-                DecodeFn decode,
-                std::vector<Line>& out,
-                std::size_t& skipped,
-                std::string& problem) {
-    std::vector<std::optional<Line>> lines(rows.size());
-    std::vector<std::string> errors(rows.size());
-    matcher::ThreadedFor(threads)(rows.size(), [&](std::size_t i) {
-        auto line = decode(rows[i]);
-        if (line) {
-            lines[i] = std::move(*line);
-        } else {
-            errors[i] = line.error().message;
+// Stored rows copied out of SQLite's buffers: identity plus status and body in one string.
+struct RowBatch {
+    struct Row {
+        std::int64_t id = 0;
+        std::int64_t org_id = 0;
+        std::int64_t revision = 0;
+        std::int64_t updated_at_ms = 0;
+        std::size_t status_begin = 0;
+        std::size_t status_size = 0;
+        std::size_t body_begin = 0;
+        std::size_t body_size = 0;
+    };
+    std::vector<Row> rows;
+    std::string bytes;
+
+    void Add(const schema::IndexLineRow& row) {
+        Row r;
+        r.id = row.id;
+        r.org_id = row.org_id;
+        r.revision = row.revision;
+        r.updated_at_ms = row.updated_at_ms;
+        r.status_begin = bytes.size();
+        r.status_size = row.status.size();
+        bytes.append(row.status);
+        r.body_begin = bytes.size();
+        r.body_size = row.body.size();
+        bytes.append(row.body);
+        rows.push_back(r);
+    }
+    bool full() const { return rows.size() >= kBatchRows || bytes.size() >= kBatchBytes; }
+};
+
+// One batch decoded (and, for a build, analysed), in row order.
+template <class Line>
+struct DecodedBatch {
+    std::vector<Line> lines;
+    typename matcher::SegmentBuilder<Line>::Block block;  // when analysed
+    std::vector<matcher::LineId> failed;                  // rows that did not decode
+    std::string problem;                                  // the first failure's reason
+};
+
+template <class Line>
+ApiResult<Line> DecodeStored(StoredLineDecoder& decoder,
+                             const StoredLineIdentity& identity,
+                             std::string_view body) {
+    if constexpr (std::is_same_v<Line, matcher::SupplyLine>) {
+        return decoder.Supply(identity, body);
+    } else {
+        return decoder.Demand(identity, body);
+    }
+}
+
+// Decodes stored rows on `threads` worker threads while the calling thread reads them: the
+// reader Add()s rows (copied into batches), workers decode each batch with a StoredLineDecoder
+// of their own and, when a SegmentBuilder is given, analyse it for the index build right away.
+// Finish() returns the batches in the order the rows were added, so the result does not depend
+// on the thread count or timing.
+template <class Line>
+class DecodePipeline {
+  public:
+    DecodePipeline(const DecodeContext& context,
+                   unsigned threads,
+                   matcher::SegmentBuilder<Line>* builder)
+        : context_(context), builder_(builder) {
+        workers_.reserve(threads);
+        for (unsigned t = 0; t < threads; ++t) workers_.emplace_back([this] { Work(); });
+    }
+    ~DecodePipeline() { Close(); }
+    DecodePipeline(const DecodePipeline&) = delete;
+    DecodePipeline& operator=(const DecodePipeline&) = delete;
+
+    void Add(const schema::IndexLineRow& row) {
+        current_.Add(row);
+        if (current_.full()) Submit();
+    }
+
+    // Waits for every batch; the decoded batches in row order.
+    std::deque<DecodedBatch<Line>> Finish() {
+        if (!current_.rows.empty()) Submit();
+        Close();
+        return std::move(results_);
+    }
+
+  private:
+    void Submit() {
+        std::unique_lock lock(mutex_);
+        has_room_.wait(lock, [&] { return queue_.size() < 2 * workers_.size() + 2; });
+        results_.emplace_back();
+        queue_.emplace_back(&results_.back(), std::move(current_));
+        current_ = RowBatch{};
+        has_work_.notify_one();
+    }
+
+    void Close() {
+        {
+            std::lock_guard lock(mutex_);
+            closed_ = true;
         }
-    });
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-        if (lines[i]) {
-            out.push_back(std::move(*lines[i]));
-        } else {
-            ++skipped;
-            if (problem.empty()) problem = errors[i];
+        has_work_.notify_all();
+        for (std::thread& worker : workers_) {
+            if (worker.joinable()) worker.join();
         }
+    }
+
+    void Work() {
+        StoredLineDecoder decoder(context_);
+        while (true) {
+            std::pair<DecodedBatch<Line>*, RowBatch> job;
+            {
+                std::unique_lock lock(mutex_);
+                has_work_.wait(lock, [&] { return closed_ || !queue_.empty(); });
+                if (queue_.empty()) return;
+                job = std::move(queue_.front());
+                queue_.pop_front();
+            }
+            has_room_.notify_one();
+            DecodedBatch<Line>& out = *job.first;
+            const RowBatch& batch = job.second;
+            out.lines.reserve(batch.rows.size());
+            for (const RowBatch::Row& row : batch.rows) {
+                StoredLineIdentity identity;
+                identity.id = row.id;
+                identity.org_id = row.org_id;
+                identity.revision = row.revision;
+                identity.updated_at_ms = row.updated_at_ms;
+                const std::string_view bytes(batch.bytes);
+                identity.status = bytes.substr(row.status_begin, row.status_size);
+                auto line = DecodeStored<Line>(decoder, identity,
+                                               bytes.substr(row.body_begin, row.body_size));
+                if (line) {
+                    out.lines.push_back(std::move(*line));
+                } else {
+                    out.failed.push_back(row.id);
+                    if (out.problem.empty()) out.problem = line.error().message;
+                }
+            }
+            if (builder_ != nullptr) out.block = builder_->Analyse(out.lines);
+        }
+    }
+
+    const DecodeContext& context_;
+    matcher::SegmentBuilder<Line>* builder_;
+    RowBatch current_;  // filled by the reading thread
+    std::mutex mutex_;  // guards queue_, results_ (the deque, not the batches) and closed_
+    std::condition_variable has_work_;
+    std::condition_variable has_room_;
+    std::deque<std::pair<DecodedBatch<Line>*, RowBatch>> queue_;
+    std::deque<DecodedBatch<Line>> results_;  // element addresses are stable under emplace_back
+    bool closed_ = false;
+    std::vector<std::thread> workers_;
+};
+
+// Moves the decoded lines of `batches` into `builder` (when given; otherwise into `lines`),
+// counting failures and keeping the first reason.
+template <class Line>
+void Collect(std::deque<DecodedBatch<Line>>& batches,
+             matcher::SegmentBuilder<Line>* builder,
+             std::vector<Line>* lines,
+             std::vector<matcher::LineId>* failed,
+             std::size_t& skipped,
+             std::string& problem) {
+    for (DecodedBatch<Line>& batch : batches) {
+        skipped += batch.failed.size();
+        if (problem.empty()) problem = batch.problem;
+        if (failed != nullptr)
+            failed->insert(failed->end(), batch.failed.begin(), batch.failed.end());
+        if (builder != nullptr) {
+            builder->Append(std::move(batch.block), batch.lines);
+        } else {
+            lines->insert(lines->end(), std::make_move_iterator(batch.lines.begin()),
+                          std::make_move_iterator(batch.lines.end()));
+        }
+        batch = DecodedBatch<Line>{};
     }
 }
 
@@ -83,7 +235,6 @@ MatchIndex::MatchIndex(std::unique_ptr<matcher::UnitSystem> units,
       catalog_(std::make_unique<UnitCatalog>(*units_)),
       chains_(std::move(chains)) {
     options_.build_threads = std::max(1u, options_.build_threads);
-    options_.page_size = std::max<std::size_t>(1, options_.page_size);
     auto empty = std::make_shared<View>();
     matcher::IndexOptions index_options;
     empty->supply = matcher::SupplySnapshot::Build({}, index_options);
@@ -135,65 +286,57 @@ Result<void> MatchIndex::Load(schema::Database& db) {
     const auto start = Clock::now();
     const DecodeContext decode = PublishDecodeContext(nullptr, catalog_.get());
     const unsigned threads = options_.build_threads;
-    const auto page = static_cast<std::int64_t>(options_.page_size);
+    matcher::IndexOptions index_options;
+    index_options.parallel_for = matcher::ThreadedFor(threads);
 
     struct Loaded {
-        std::vector<matcher::SupplyLine> supply;
-        std::vector<matcher::DemandLine> demands;
+        std::unique_ptr<matcher::SegmentBuilder<matcher::SupplyLine>> supply;
+        std::unique_ptr<matcher::SegmentBuilder<matcher::DemandLine>> demands;
         std::int64_t change_seq = 0;
         std::size_t skipped = 0;
         std::string problem;
     };
     // One read transaction: the lines and the high-water mark come from the same snapshot, so
-    // exactly the changes after `change_seq` are missing from what was read.
+    // exactly the changes after `change_seq` are missing from what was read. This thread steps
+    // SQLite; `threads` workers decode and analyse what it read meanwhile.
     auto loaded = db.Read([&](schema::Connection& c) -> Result<Loaded> {
         Loaded out;
         auto seq = schema::LatestChangeSeq(c);
         if (!seq) return seq.error();
         out.change_seq = *seq;
-        for (const char* entity : {"supply", "demand"}) {
-            schema::LineQuery q;
-            q.entity = entity;
-            q.limit = page;
-            while (true) {
-                auto rows = schema::ListLines(c, q);
-                if (!rows) return rows.error();
-                if (rows->empty()) break;
-                q.after_id = rows->back().id;
-                const bool last = static_cast<std::int64_t>(rows->size()) < page;
-                std::erase_if(*rows,
-                              [](const schema::LineRow& r) { return r.status == "withdrawn"; });
-                if (q.entity == "supply") {
-                    DecodeRows(
-                        *rows, threads,
-                        [&](const schema::LineRow& r) { return DecodeStoredSupply(r, decode); },
-                        out.supply, out.skipped, out.problem);
-                } else {
-                    DecodeRows(
-                        *rows, threads,
-                        [&](const schema::LineRow& r) { return DecodeStoredDemand(r, decode); },
-                        out.demands, out.skipped, out.problem);
-                }
-                if (last) break;
-            }
-        }
+        out.supply = std::make_unique<matcher::SegmentBuilder<matcher::SupplyLine>>(index_options);
+        out.demands = std::make_unique<matcher::SegmentBuilder<matcher::DemandLine>>(index_options);
+        auto read = [&](std::string_view entity, auto& builder) -> Result<void> {
+            using Line = typename std::remove_reference_t<decltype(*builder)>::LineType;
+            DecodePipeline<Line> pipeline(decode, threads, builder.get());
+            auto scanned = schema::ForEachLiveLine(c, entity, [&](const schema::IndexLineRow& r) {
+                pipeline.Add(r);
+                return true;
+            });
+            auto batches = pipeline.Finish();
+            if (!scanned) return scanned.error();
+            Collect<Line>(batches, builder.get(), nullptr, nullptr, out.skipped, out.problem);
+            return {};
+        };
+        if (auto r = read("supply", out.supply); !r) return r.error();
+        if (auto r = read("demand", out.demands); !r) return r.error();
         return out;
     });
     if (!loaded) return loaded.error();
     const double read_ms = MsSince(start);
 
     const auto build_start = Clock::now();
-    matcher::IndexOptions index_options;
-    index_options.parallel_for = matcher::ThreadedFor(threads);
     auto view = std::make_shared<View>();
     LoadStats stats;
-    stats.supply_lines = loaded->supply.size();
-    stats.demand_lines = loaded->demands.size();
+    stats.supply_lines = loaded->supply->size();
+    stats.demand_lines = loaded->demands->size();
     stats.skipped = loaded->skipped;
     stats.change_seq = loaded->change_seq;
-    view->supply = matcher::SupplySnapshot::Build(std::move(loaded->supply), index_options);
-    view->demands = matcher::DemandSnapshot::Build(std::move(loaded->demands), index_options);
+    view->supply = loaded->supply->Finish();
+    view->demands = loaded->demands->Finish();
     view->change_seq = loaded->change_seq;
+    loaded->supply.reset();
+    loaded->demands.reset();
     stats.read_ms = read_ms;
     stats.build_ms = MsSince(build_start);
     Publish(std::move(view));
@@ -217,81 +360,69 @@ Result<void> MatchIndex::CatchUp(schema::Database& db) {
 
 Result<void> MatchIndex::CatchUpLocked(schema::Database& db) {
     const View base = Current();
+    const DecodeContext decode = PublishDecodeContext(nullptr, catalog_.get());
     struct Delta {
         std::int64_t change_seq = 0;
-        std::vector<schema::LineRow> supply;  // current rows of changed, non-withdrawn lines
-        std::vector<schema::LineRow> demands;
-        std::vector<matcher::LineId> supply_gone;
+        std::vector<matcher::SupplyLine> supply;  // changed, non-withdrawn, decoded
+        std::vector<matcher::DemandLine> demands;
+        std::vector<matcher::LineId> supply_gone;  // withdrawn, deleted or no longer decoding
         std::vector<matcher::LineId> demands_gone;
+        std::size_t skipped = 0;
+        std::string problem;
     };
+    // The changed lines' current rows, read in the same transaction as the feed; a line changed
+    // twice is read once, as it is now. Decoding runs on the workers while this thread reads
+    // (inline for a handful of lines).
     auto delta = db.Read([&](schema::Connection& c) -> Result<Delta> {
         Delta out;
-        out.change_seq = base.change_seq;
-        // (entity, line id) of every changed line; a line changed twice is read once, as it is now.
-        std::map<std::pair<std::string, std::int64_t>, bool> changed;
-        while (true) {
-            auto rows = schema::ListChanges(c, out.change_seq, kChangePage);
-            if (!rows) return rows.error();
-            for (const auto& row : *rows) {
-                if (row.entity == "supply" || row.entity == "demand") {
-                    changed[{row.entity, row.line_id}] = true;
-                }
-                out.change_seq = row.seq;
-            }
-            if (static_cast<std::int64_t>(rows->size()) < kChangePage) break;
+        auto changed = schema::ChangedLinesAfter(c, base.change_seq);
+        if (!changed) return changed.error();
+        out.change_seq = changed->last_seq;
+        auto read = [&](std::string_view entity, const std::vector<std::int64_t>& ids, auto& lines,
+                        std::vector<matcher::LineId>& gone) -> Result<void> {
+            using Line = typename std::remove_reference_t<decltype(lines)>::value_type;
+            if (ids.empty()) return {};
+            const unsigned threads = ids.size() >= 2 * kBatchRows ? options_.build_threads : 1;
+            DecodePipeline<Line> pipeline(decode, threads, nullptr);
+            auto scanned = schema::ForEachLineById(
+                c, entity, ids, [&](std::int64_t id, const schema::IndexLineRow* row) {
+                    if (row == nullptr) {
+                        gone.push_back(id);
+                    } else {
+                        pipeline.Add(*row);
+                    }
+                });
+            auto batches = pipeline.Finish();
+            if (!scanned) return scanned.error();
+            // A changed line that no longer decodes leaves the index rather than staying stale.
+            Collect<Line>(batches, nullptr, &lines, &gone, out.skipped, out.problem);
+            return {};
+        };
+        if (auto r = read("supply", changed->supply, out.supply, out.supply_gone); !r) {
+            return r.error();
         }
-        for (const auto& [key, unused] : changed) {
-            const auto& [entity, id] = key;
-            auto found = schema::FindLine(c, entity, id);
-            if (!found) return found.error();
-            const bool supply = entity == "supply";
-            if (!*found || (*found)->status == "withdrawn") {
-                (supply ? out.supply_gone : out.demands_gone).push_back(id);
-            } else {
-                (supply ? out.supply : out.demands).push_back(std::move(**found));
-            }
+        if (auto r = read("demand", changed->demand, out.demands, out.demands_gone); !r) {
+            return r.error();
         }
         return out;
     });
     if (!delta) return delta.error();
     if (delta->change_seq == base.change_seq) return {};
 
-    const DecodeContext decode = PublishDecodeContext(nullptr, catalog_.get());
-    std::size_t skipped = 0;
-    std::string problem;
-    std::vector<matcher::SupplyLine> supply;
-    std::vector<matcher::DemandLine> demands;
-    // A changed line that no longer decodes leaves the index rather than staying stale.
-    auto decode_each = [&](const std::vector<schema::LineRow>& rows, auto decoder, auto& lines,
-                           std::vector<matcher::LineId>& gone) {
-        for (const auto& row : rows) {
-            auto line = decoder(row, decode);
-            if (line) {
-                lines.push_back(std::move(*line));
-            } else {
-                ++skipped;
-                if (problem.empty()) problem = line.error().message;
-                gone.push_back(row.id);
-            }
-        }
-    };
-    decode_each(delta->supply, DecodeStoredSupply, supply, delta->supply_gone);
-    decode_each(delta->demands, DecodeStoredDemand, demands, delta->demands_gone);
-
     auto view = std::make_shared<View>(base);
-    if (!supply.empty() || !delta->supply_gone.empty()) {
-        view->supply =
-            matcher::SupplySnapshot::Apply(base.supply, std::move(supply), delta->supply_gone);
+    if (!delta->supply.empty() || !delta->supply_gone.empty()) {
+        view->supply = matcher::SupplySnapshot::Apply(base.supply, std::move(delta->supply),
+                                                      delta->supply_gone);
     }
-    if (!demands.empty() || !delta->demands_gone.empty()) {
-        view->demands =
-            matcher::DemandSnapshot::Apply(base.demands, std::move(demands), delta->demands_gone);
+    if (!delta->demands.empty() || !delta->demands_gone.empty()) {
+        view->demands = matcher::DemandSnapshot::Apply(base.demands, std::move(delta->demands),
+                                                       delta->demands_gone);
     }
     view->change_seq = delta->change_seq;
     Publish(std::move(view));
-    if (skipped > 0) {
+    if (delta->skipped > 0) {
         std::lock_guard lock(stats_mutex_);
-        problem_ = problem;
+        problem_ = delta->problem;
     }
     return {};
 }

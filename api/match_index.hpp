@@ -2,14 +2,20 @@
 // built from SQLite at start-up and kept current from the `changes` feed (DESIGN §3, §5).
 //
 // What it holds. A `View` is a consistent pair of immutable matcher snapshots (supply, demand)
-// plus the `changes.seq` high-water mark they reflect. Load() reads every line and the
-// high-water mark in ONE read transaction, decodes each stored canonical body with the list
-// decoder (api/lists_decode.hpp, the same code and the same reference data that validated it
-// at publish, so a loaded line equals the published one field for field; storage identity --
-// id, organisation, revision, status, date modified -- comes from the row), and builds both
-// snapshots with parallel line analysis (matcher::ThreadedFor). CatchUp() reads the change rows
-// with seq > the view's change_seq and the current state of those lines, again in one read
-// transaction, and publishes a new View made with Snapshot::Apply (upserts + withdrawals).
+// plus the `changes.seq` high-water mark they reflect. Load() reads every non-withdrawn line and
+// the high-water mark in ONE read transaction and decodes each stored canonical body with the
+// list decoder's per-line rules (api/line_loader.hpp StoredLineDecoder: the same code and the
+// same reference data that validated it at publish, so a loaded line equals the published one
+// field for field; storage identity -- id, organisation, revision, status, date modified --
+// comes from the row). The load is a pipeline: the calling thread steps SQLite over only the
+// columns the index needs (schema/match_feed.hpp ForEachLiveLine) and hands batches of rows to
+// `build_threads` workers, which decode them and analyse them for the index at once
+// (matcher::SegmentBuilder: per-worker term dictionaries); the snapshots are then finished from
+// the batches in row order, so the index is identical to a sequential Snapshot::Build of the same
+// lines whatever the thread count or timing (tests/api/match_index_test.cpp). CatchUp() reads
+// the supply/demand line ids of the change rows with seq > the view's change_seq and the
+// current rows of those lines, again in one read transaction (decoding on the workers when there
+// are many), and publishes a new View made with Snapshot::Apply (upserts + withdrawals).
 //
 // Publication. The current View is a shared_ptr swapped under a mutex held only for the pointer
 // copy: Current() never waits for a build, and a query keeps the View it took (and so both
@@ -68,10 +74,9 @@ class UnitChecker;
 std::string_view ChainMapText() noexcept;
 
 struct MatchIndexOptions {
-    // Threads analysing lines and decoding bodies during Load (the caller's thread included).
+    // Threads decoding and analysing lines during Load (the calling thread reads SQLite beside
+    // them), and analysing lines in the builds of CatchUp.
     unsigned build_threads = 2;
-    // Lines read from SQLite per statement during Load.
-    std::size_t page_size = 4096;
 };
 
 class MatchIndex {
@@ -88,8 +93,8 @@ class MatchIndex {
         std::size_t demand_lines = 0;  // indexed
         std::size_t skipped = 0;       // stored lines the decoder refused (left out)
         std::int64_t change_seq = 0;
-        double read_ms = 0;   // SQLite read + decode
-        double build_ms = 0;  // snapshot builds
+        double read_ms = 0;   // SQLite read + decode + analysis (overlapped on the workers)
+        double build_ms = 0;  // finishing the snapshots: term merge, postings, line records
         double total_ms = 0;
     };
 

@@ -2,7 +2,10 @@
 // the list decoder produced at publish (JSON and GB18030 CSV uploads); the change-feed high-water
 // mark is taken with the lines; withdrawn lines are left out; CatchUp applies publish / change /
 // withdraw through Snapshot::Apply and the caught-up index ranks exactly like a fresh Load; an
-// old View stays whole while new ones are published.
+// old View stays whole while new ones are published; the pipelined load (SQLite read on one
+// thread, decode and analysis on workers) builds exactly the index the one-line-list decode plus
+// a sequential Snapshot::Build built, for any thread count; a stored line that no longer decodes
+// is left out (Load) or removed (CatchUp) with its reason.
 #include "api/encoding.hpp"
 #include "api/line_loader.hpp"
 #include "api/lists_decode.hpp"
@@ -15,7 +18,9 @@
 
 #include <algorithm>
 #include <fstream>
+#include <random>
 #include <sstream>
+#include <type_traits>
 
 namespace renewmatch::api::testing {
 namespace {
@@ -359,6 +364,273 @@ TEST_F(MatchIndexTest, CaughtUpIndexRanksExactlyLikeAFreshLoad) {
         }
         EXPECT_EQ(a.rejected, b.rejected);
     });
+}
+
+// ---- the pipelined load equals the pre-pipeline path ------------------------------------------
+
+const std::vector<std::string> kRandomWords = {
+    "数控",    "车床",  "立式",   "加工中心", "空压机", "螺杆",     "变频",   "水泵",
+    "离心",    "叉车",  "pump",   "motor",    "servo",  "laser",    "ROBOT",  "VMC-850",
+    "CK6150",  "FANUC", "西门子", "ＡＢＢ",   "1.5匹",  "12000rpm", "电池包", "注塑机",
+    "HTF-530", "Ⅱ型",   "机",     "cnc",      "lathe",  "IRB 1600"};
+const std::vector<std::string> kRandomClasses = {"42621100-6", "42997300-4", "42612000-9",
+                                                 "42623000-9", "42417200-4", "44621220-7"};
+const std::vector<std::string> kRandomRegions = {"32", "3205", "320505", "31", "210100", "44"};
+
+class RandomLists {
+  public:
+    explicit RandomLists(unsigned seed) : rng_(seed) {}
+    int Int(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
+    bool Coin() { return Int(0, 1) == 1; }
+    const std::string& Pick(const std::vector<std::string>& v) {
+        return v[static_cast<std::size_t>(Int(0, static_cast<int>(v.size()) - 1))];
+    }
+    std::string Text(int lo, int hi) {
+        std::string out;
+        const int n = Int(lo, hi);
+        for (int i = 0; i < n; ++i) out += (i > 0 ? " " : "") + Pick(kRandomWords);
+        return out;
+    }
+    std::string Supply(const std::string& series, int n) {
+        std::string doc = R"({"kind":"supply","series":")" + series + R"(","title":"t","lines":[)";
+        for (int i = 0; i < n; ++i) {
+            doc += i > 0 ? "," : "";
+            doc += R"({"sku":")" + series + "-" + std::to_string(i) + R"(","title":")" +
+                   Text(1, 5) + "\"";
+            if (Coin()) doc += R"(,"description":")" + Text(0, 10) + "\"";
+            if (Coin()) doc += R"(,"brand":")" + Text(1, 1) + "\"";
+            if (Coin()) doc += R"(,"model":")" + Text(1, 1) + "\"";
+            doc += R"(,"classification":{"id":")" + Pick(kRandomClasses) + "\"}";
+            if (Coin()) {
+                doc += R"(,"attributes":[{"name":"功率","value":)" + std::to_string(Int(1, 90)) +
+                       R"(,"unit":"kW"}])";
+            }
+            if (Coin()) doc += R"(,"price":{"amount":)" + std::to_string(Int(1, 900) * 1000) + "}";
+            if (Coin()) doc += R"(,"leadTimeDays":)" + std::to_string(Int(5, 90));
+            if (Coin()) doc += R"(,"capacityPerMonth":)" + std::to_string(Int(1, 20));
+            if (Coin()) doc += R"(,"serviceAreas":[")" + Pick(kRandomRegions) + "\"]";
+            if (Int(0, 3) == 0) doc += R"(,"certifications":[{"type":"CCC"}])";
+            doc += "}";
+        }
+        return doc + "]}";
+    }
+    std::string Demands(const std::string& series, int n) {
+        std::string doc = R"({"kind":"demand","series":")" + series + R"(","title":"t","lines":[)";
+        for (int i = 0; i < n; ++i) {
+            doc += i > 0 ? "," : "";
+            doc += R"({"ref":")" + series + "-" + std::to_string(i) + R"(","title":")" +
+                   Text(1, 4) + "\"";
+            if (Coin()) doc += R"(,"description":")" + Text(0, 8) + "\"";
+            doc += R"(,"classification":{"id":")" + Pick(kRandomClasses) + "\"}";
+            doc += R"(,"quantity":)" + std::to_string(Int(1, 5)) + R"(,"unit":{"code":"C62"})";
+            if (Coin()) doc += R"(,"budget":{"amount":)" + std::to_string(Int(1, 900) * 1000) + "}";
+            doc += R"(,"deliveryAddress":{"region":")" + Pick(kRandomRegions) + "\"}";
+            if (Coin()) {
+                doc += R"(,"requirements":[{"name":"功率","min":)" + std::to_string(Int(1, 50)) +
+                       R"(,"unit":"kW","mandatory":false}])";
+            }
+            doc += "}";
+        }
+        return doc + "]}";
+    }
+
+  private:
+    std::mt19937 rng_;
+};
+
+// The index as it was built before the pipelined load: every stored row read with ListLines,
+// withdrawn ones dropped, each body decoded as a one-line list document by DecodeJsonList, the
+// row's identity set, and a sequential Snapshot::Build.
+class ReferenceLoad {
+  public:
+    void Load(schema::Database& db, const MatchIndex& index) {
+        const DecodeContext context = PublishDecodeContext(nullptr, &index.unit_checker());
+        std::vector<matcher::SupplyLine> supply;
+        std::vector<matcher::DemandLine> demands;
+        for (const char* entity : {"supply", "demand"}) {
+            schema::LineQuery q;
+            q.entity = entity;
+            q.limit = 100;
+            while (true) {
+                auto rows = db.Read([&](schema::Connection& c) { return schema::ListLines(c, q); });
+                ASSERT_OK(rows);
+                if (rows->empty()) break;
+                q.after_id = rows->back().id;
+                for (const schema::LineRow& row : *rows) {
+                    if (row.status == "withdrawn") continue;
+                    const std::string doc = std::string(R"({"kind":")") + entity +
+                                            R"(","series":"s","title":"t","lines":[)" + row.body +
+                                            "]}";
+                    auto decoded = DecodeJsonList(doc, context);
+                    ASSERT_TRUE(decoded.has_value()) << row.id;
+                    if (row.entity == "supply") {
+                        matcher::SupplyLine line = std::move(decoded->supply.at(0));
+                        line.id = row.id;
+                        line.vendor_id = row.org_id;
+                        line.revision = static_cast<int>(row.revision);
+                        line.status = row.status;
+                        supply.push_back(std::move(line));
+                    } else {
+                        matcher::DemandLine line = std::move(decoded->demands.at(0));
+                        line.id = row.id;
+                        line.buyer_id = row.org_id;
+                        line.revision = static_cast<int>(row.revision);
+                        line.status = row.status;
+                        line.date_modified =
+                            static_cast<matcher::Day>(row.updated_at_ms / 86'400'000);
+                        demands.push_back(std::move(line));
+                    }
+                }
+            }
+        }
+        supply_ = matcher::SupplySnapshot::Build(std::move(supply));
+        demands_ = matcher::DemandSnapshot::Build(std::move(demands));
+    }
+    const matcher::SupplySnapshot& supply() const { return *supply_; }
+    const matcher::DemandSnapshot& demands() const { return *demands_; }
+
+  private:
+    std::shared_ptr<const matcher::SupplySnapshot> supply_;
+    std::shared_ptr<const matcher::DemandSnapshot> demands_;
+};
+
+template <class Line>
+void ExpectSameIndex(const matcher::Snapshot<Line>& want, const matcher::Snapshot<Line>& got) {
+    ASSERT_EQ(want.segment_count(), 1u);
+    ASSERT_EQ(got.segment_count(), 1u);
+    EXPECT_EQ(want.live_count(), got.live_count());
+    EXPECT_EQ(want.total_length(), got.total_length());
+    const auto& a = want.segment(0);
+    const auto& b = got.segment(0);
+    ASSERT_EQ(a.lines.size(), b.lines.size());
+    for (std::size_t d = 0; d < a.lines.size(); ++d) {
+        ASSERT_EQ(a.lines[d].id, b.lines[d].id) << "doc order differs at " << d;
+        if constexpr (std::is_same_v<Line, matcher::SupplyLine>) {
+            ExpectSameSupply(a.lines[d], b.lines[d]);
+            EXPECT_EQ(a.lines[d].vendor_id, b.lines[d].vendor_id);
+        } else {
+            ExpectSameDemand(a.lines[d], b.lines[d]);
+            EXPECT_EQ(a.lines[d].buyer_id, b.lines[d].buyer_id);
+            EXPECT_EQ(a.lines[d].date_modified, b.lines[d].date_modified);
+        }
+        EXPECT_EQ(a.lines[d].revision, b.lines[d].revision);
+        EXPECT_EQ(a.lines[d].status, b.lines[d].status);
+    }
+    EXPECT_EQ(a.lengths, b.lengths);
+    EXPECT_EQ(a.dictionary, b.dictionary);
+    EXPECT_EQ(a.offsets, b.offsets);
+    EXPECT_EQ(a.local, b.local);
+    ASSERT_EQ(a.postings.size(), b.postings.size());
+    for (std::size_t i = 0; i < a.postings.size(); ++i) {
+        ASSERT_EQ(a.postings[i].doc, b.postings[i].doc) << i;
+        ASSERT_EQ(a.postings[i].tf, b.postings[i].tf) << i;
+    }
+    for (const auto& [term, t] : a.dictionary) {
+        (void)t;
+        ASSERT_EQ(want.DocumentFrequency(term), got.DocumentFrequency(term)) << term;
+    }
+}
+
+TEST_F(MatchIndexTest, PipelinedLoadBuildsTheIndexThePrePipelinePathBuilt) {
+    RandomLists gen(20261127);
+    // Several decode batches (512 rows) per entity, and withdrawn lines in between.
+    Publish(gen.Supply("alpha", 900), "supplier");
+    Publish(gen.Supply("beta", 700), "supplier2");
+    Publish(gen.Demands("need", 260), "buyer");
+    for (const char* sku : {"alpha-3", "alpha-511", "alpha-512", "alpha-899"}) {
+        const std::int64_t id = LineId("supply", sku, supplier_org_);
+        ASSERT_GT(id, 0) << sku;
+        ASSERT_EQ(Delete("/v1/supply/" + std::to_string(id), "supplier").result_int(), 200u);
+    }
+    ASSERT_EQ(
+        Delete("/v1/demands/" + std::to_string(LineId("demand", "need-7", buyer_org_)), "buyer")
+            .result_int(),
+        200u);
+
+    ReferenceLoad reference;
+    ASSERT_NO_FATAL_FAILURE(reference.Load(*db_, *index_));
+    ASSERT_EQ(reference.supply().live_count(), 1596u);
+    ASSERT_EQ(reference.demands().live_count(), 259u);
+    const matcher::MatchConfig config;
+    for (unsigned threads : {1u, 2u, 3u}) {
+        SCOPED_TRACE("build_threads " + std::to_string(threads));
+        MatchIndexOptions options;
+        options.build_threads = threads;
+        std::string error;
+        auto fresh = MatchIndex::Create(options, &error);
+        ASSERT_TRUE(fresh.has_value()) << error;
+        ASSERT_OK((*fresh)->Load(*db_));
+        EXPECT_EQ((*fresh)->last_load().skipped, 0u) << (*fresh)->last_problem();
+        EXPECT_EQ((*fresh)->last_load().supply_lines, 1596u);
+        const auto view = (*fresh)->Current();
+        EXPECT_EQ(view.change_seq, LatestSeq());
+        ExpectSameIndex(reference.supply(), *view.supply);
+        ExpectSameIndex(reference.demands(), *view.demands);
+
+        const auto context = (*fresh)->Context(matcher::Day{20'500});
+        reference.demands().ForEachLive([&](const matcher::DemandLine& demand) {
+            const auto a = matcher::MatchDemand(reference.supply(), demand, 10, config, context);
+            const auto b = matcher::MatchDemand(*view.supply, demand, 10, config, context);
+            ASSERT_EQ(a.candidates.size(), b.candidates.size()) << demand.ref;
+            for (std::size_t i = 0; i < a.candidates.size(); ++i) {
+                EXPECT_EQ(a.candidates[i].id, b.candidates[i].id) << demand.ref;
+                EXPECT_EQ(a.candidates[i].score, b.candidates[i].score) << demand.ref;
+            }
+            EXPECT_EQ(a.rejected, b.rejected) << demand.ref;
+            EXPECT_EQ(a.generated, b.generated) << demand.ref;
+            EXPECT_EQ(a.text_normaliser, b.text_normaliser) << demand.ref;
+        });
+    }
+}
+
+TEST_F(MatchIndexTest, StoredLineThatNoLongerDecodesIsLeftOutWithItsReason) {
+    Publish(kSupplyList, "supplier");
+    const std::int64_t broken = LineId("supply", "CK6150", supplier_org_);
+    ASSERT_GT(broken, 0);
+    // Reference data or rules changed since publication: the stored body fails the decoder.
+    auto corrupt = [&](std::string_view body) {
+        ASSERT_OK(db_->Write([&](schema::Connection& c) -> Result<void> {
+            auto stmt = c.Prepare("UPDATE supply_lines SET body = ?1 WHERE id = ?2");
+            if (!stmt) return stmt.error();
+            return stmt->BindAll(body, broken).Exec();
+        }));
+    };
+    corrupt(R"({"sku":"CK6150","title":"数控车床","classification":{"id":"42621100-5"}})");
+    std::string error;
+    auto fresh = MatchIndex::Create({}, &error);
+    ASSERT_TRUE(fresh.has_value()) << error;
+    ASSERT_OK((*fresh)->Load(*db_));
+    EXPECT_EQ((*fresh)->last_load().skipped, 1u);
+    EXPECT_EQ((*fresh)->last_load().supply_lines, 2u);
+    EXPECT_EQ((*fresh)->Current().supply->Find(broken), nullptr);
+    const std::string problem = (*fresh)->last_problem();
+    EXPECT_NE(problem.find("stored supply line " + std::to_string(broken) + " no longer decodes"),
+              std::string::npos)
+        << problem;
+    EXPECT_NE(problem.find("/classification/id"), std::string::npos) << problem;
+
+    // Not JSON at all: same outcome, the parser's reason.
+    corrupt("{\"sku\":");
+    ASSERT_OK((*fresh)->Load(*db_));
+    EXPECT_EQ((*fresh)->last_load().skipped, 1u);
+    EXPECT_NE((*fresh)->last_problem().find("invalid JSON"), std::string::npos)
+        << (*fresh)->last_problem();
+
+    // CatchUp: a changed line that no longer decodes leaves the live index.
+    ASSERT_NE(index_->Current().supply->Find(broken), nullptr);
+    ASSERT_OK(db_->Write([&](schema::Connection& c) -> Result<void> {
+        auto stmt = c.Prepare(
+            "INSERT INTO changes (at, org_id, entity, line_id, ref, change, revision, list_id) "
+            "SELECT 1, org_id, 'supply', id, sku, 'changed', revision, list_id FROM supply_lines "
+            "WHERE id = ?1");
+        if (!stmt) return stmt.error();
+        return stmt->BindAll(broken).Exec();
+    }));
+    ASSERT_OK(index_->CatchUp(*db_));
+    EXPECT_EQ(index_->Current().supply->Find(broken), nullptr);
+    EXPECT_EQ(index_->Current().supply->live_count(), 2u);
+    EXPECT_EQ(index_->Current().change_seq, LatestSeq());
+    EXPECT_NE(index_->last_problem().find("no longer decodes"), std::string::npos);
 }
 
 TEST_F(MatchIndexTest, ContextCarriesUnitsAndTheChainMap) {
