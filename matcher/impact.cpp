@@ -143,6 +143,35 @@ PreparedChange PreparedChange::Of(LineId changed_id,
     return out;
 }
 
+void AssignTermIds(std::span<PreparedChange> changes, std::vector<std::string>& dictionary) {
+    dictionary.clear();
+    for (const PreparedChange& c : changes) {
+        for (const auto& term : c.terms) dictionary.push_back(term.first);
+    }
+    std::sort(dictionary.begin(), dictionary.end());
+    dictionary.erase(std::unique(dictionary.begin(), dictionary.end()), dictionary.end());
+    for (PreparedChange& c : changes) {
+        c.dictionary = &dictionary;
+        c.term_ids.clear();
+        c.term_ids.reserve(c.terms.size());
+        for (const auto& [term, tf] : c.terms) {
+            const auto at = std::lower_bound(dictionary.begin(), dictionary.end(), term);
+            c.term_ids.emplace_back(static_cast<std::uint32_t>(at - dictionary.begin()), tf);
+        }
+    }
+}
+
+void PreparedImpactDemand::UseDictionary(const std::vector<std::string>& dictionary) {
+    dictionary_ = &dictionary;
+    query_ids_.clear();
+    for (std::size_t i = 0; i < terms_.size(); ++i) {
+        const auto at = std::lower_bound(dictionary.begin(), dictionary.end(), terms_[i].term);
+        if (at == dictionary.end() || *at != terms_[i].term) continue;
+        query_ids_.emplace_back(static_cast<std::uint32_t>(at - dictionary.begin()),
+                                static_cast<std::uint32_t>(i));
+    }
+}
+
 PreparedImpactDemand::PreparedImpactDemand(const DemandLine& demand,
                                            const SupplySnapshot& current,
                                            const MatchConfig& config,
@@ -220,19 +249,35 @@ PairText PreparedImpactDemand::Text(
     // Merge of two lists sorted by term; accumulation in query-term order, each contribution
     // computed with DemandPairText's expression (bit-identical raw BM25).
     double acc = 0.0;
-    auto line = change.terms.begin();
-    const auto line_end = change.terms.end();
-    for (const QueryTerm& q : terms_) {
-        while (line != line_end && line->first < q.term) ++line;
-        if (line == line_end) break;
-        if (line->first != q.term) continue;
+    // One shared query term with the line's weighted tf: the query's expression.
+    auto add = [&](const QueryTerm& q, std::uint32_t line_tf) {
         if (q.unpinned && unpinned != nullptr) unpinned->emplace_back(q.term, q.snapshot_df);
-        if (q.df == 0) continue;
+        if (q.df == 0) return;
         const double term_weight = q.term_weight;
-        const double tf = static_cast<double>(line->second);
+        const double tf = static_cast<double>(line_tf);
         const double norm = k1 * (1 - b + b * len / avgdl);
         acc += term_weight * tf * (k1 + 1) / (tf + norm);
         out.generated = true;
+    };
+    if (dictionary_ != nullptr && change.dictionary == dictionary_) {
+        // Integer merge (ids in term order: the same matches in the same order).
+        auto line = change.term_ids.begin();
+        const auto line_end = change.term_ids.end();
+        for (const auto& [id, i] : query_ids_) {
+            while (line != line_end && line->first < id) ++line;
+            if (line == line_end) break;
+            if (line->first != id) continue;
+            add(terms_[i], line->second);
+        }
+    } else {
+        auto line = change.terms.begin();
+        const auto line_end = change.terms.end();
+        for (const QueryTerm& q : terms_) {
+            while (line != line_end && line->first < q.term) ++line;
+            if (line == line_end) break;
+            if (line->first != q.term) continue;
+            add(q, line->second);
+        }
     }
     out.raw = acc;
     if (!out.generated && !class_terms_.empty()) {

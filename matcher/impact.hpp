@@ -117,11 +117,22 @@ struct PreparedChange {
     std::vector<std::pair<std::string, std::uint32_t>> terms;
     std::uint32_t length = 0;
     std::vector<std::string> class_terms;  // ClassTerms of the line, sorted
+    // Optional (AssignTermIds): `terms` as (index in `dictionary`, weighted tf), same order.
+    const std::vector<std::string>* dictionary = nullptr;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> term_ids;
 
     static PreparedChange Of(LineId changed_id,
                              const SupplyLine* new_version,
                              const SupplySnapshot& current);
 };
+
+// The sorted, unique terms of `changes` (returned), and each change's terms as indexes into
+// them (PreparedChange::term_ids; `dictionary` points to `*dictionary_out`, which must outlive
+// the changes' use). Index order is term order, so a PreparedImpactDemand given the same
+// dictionary (UseDictionary) merges integers instead of strings, in the same order, with the
+// same floating-point operations: Text() is bit-identical either way (ImpactTest.
+// PatchedTopKEqualsAFreshQuery compares both).
+void AssignTermIds(std::span<PreparedChange> changes, std::vector<std::string>& dictionary_out);
 
 // One demand's query and the per-demand parts of the checks, prepared once per run.
 class PreparedImpactDemand {
@@ -137,6 +148,10 @@ class PreparedImpactDemand {
     // with.
     PairText Text(const PreparedChange& change,
                   std::vector<std::pair<std::string, std::uint32_t>>* unpinned) const;
+    // Maps the query terms to `dictionary` (AssignTermIds) once; Text() then uses the integer
+    // merge for changes prepared with the same dictionary. Query terms absent from it cannot
+    // match any of those changes.
+    void UseDictionary(const std::vector<std::string>& dictionary);
     // The score bound's parts (MatchDemand's pruning bound): score <= text_weight() * text value
     // + rest_ceiling().
     double text_weight() const { return text_weight_; }
@@ -157,6 +172,8 @@ class PreparedImpactDemand {
     };
     const DemandLine* demand_;
     std::vector<QueryTerm> terms_;  // sorted by term
+    const std::vector<std::string>* dictionary_ = nullptr;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> query_ids_;  // (dictionary id, terms_ i)
     std::vector<std::string> class_terms_;
     double k1_ = 0;
     double b_ = 0;

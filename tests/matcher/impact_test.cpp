@@ -642,6 +642,7 @@ TEST(ImpactTest, PatchedTopKEqualsAFreshQuery) {
     std::array<int, 7> outcomes{};  // by reason when not exact; [0] = exact
     int patched_changed = 0;        // exact and different from the stored top-k
     int patched_same = 0;
+    int id_texts = 0;  // texts compared with and without term ids
     for (int round = 0; round < 40; ++round) {
         MatchConfig config;
         if (round % 4 == 3) config.weights[3] = 0.6;  // another profile: price counts 3x
@@ -702,6 +703,37 @@ TEST(ImpactTest, PatchedTopKEqualsAFreshQuery) {
                 const PreparedImpactDemand prepared(demands[i], *next, config, context);
                 const TopKPatch patch = PatchTopK(prepared, StoredResultSummary::Of(stored[i], k),
                                                   mine, config, context);
+                {
+                    // The same with integer term ids (AssignTermIds / UseDictionary).
+                    std::vector<PreparedChange> with_ids;
+                    for (const PreparedChange* c : mine) with_ids.push_back(*c);
+                    std::vector<std::string> dictionary;
+                    AssignTermIds(with_ids, dictionary);
+                    PreparedImpactDemand by_id(demands[i], *next, config, context);
+                    by_id.UseDictionary(dictionary);
+                    std::vector<const PreparedChange*> mine_ids;
+                    for (const PreparedChange& c : with_ids) {
+                        mine_ids.push_back(&c);
+                        std::vector<std::pair<std::string, std::uint32_t>> u1;
+                        std::vector<std::pair<std::string, std::uint32_t>> u2;
+                        const PairText t1 = prepared.Text(c, &u1);
+                        const PairText t2 = by_id.Text(c, &u2);
+                        EXPECT_EQ(t1.raw, t2.raw) << "bit-identical";
+                        EXPECT_EQ(t1.generated, t2.generated);
+                        EXPECT_EQ(u1, u2);
+                        ++id_texts;
+                    }
+                    const TopKPatch again = PatchTopK(by_id, StoredResultSummary::Of(stored[i], k),
+                                                      mine_ids, config, context);
+                    EXPECT_EQ(again.exact, patch.exact);
+                    EXPECT_EQ(again.reason, patch.reason);
+                    EXPECT_EQ(again.unpinned_terms, patch.unpinned_terms);
+                    ASSERT_EQ(again.top.size(), patch.top.size());
+                    for (std::size_t j = 0; j < patch.top.size(); ++j) {
+                        EXPECT_EQ(again.top[j].id, patch.top[j].id);
+                        EXPECT_EQ(again.top[j].score, patch.top[j].score);
+                    }
+                }
                 statistics.Pin(patch.unpinned_terms);
                 if (!patch.exact) {
                     ++outcomes.at(static_cast<std::size_t>(patch.reason));
@@ -738,6 +770,7 @@ TEST(ImpactTest, PatchedTopKEqualsAFreshQuery) {
     }
     // Not vacuous: patches that change the top-k, patches that keep it, and every reason a
     // patch is refused occur.
+    EXPECT_GT(id_texts, 500);
     EXPECT_GT(patched_changed, 50);
     EXPECT_GT(patched_same, 50);
     for (const ImpactReason r : {ImpactReason::kSetNormaliser, ImpactReason::kReachesNormaliser,
