@@ -1,5 +1,6 @@
 #include "server/metrics.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace renewmatch::server {
@@ -26,8 +27,20 @@ void Metrics::ObserveRequest(std::string_view route,
                              unsigned status,
                              double seconds) {
     std::lock_guard lock(mu_);
-    ++requests_[{std::string(route), std::string(method), status}];
-    Histogram& h = latency_[std::string(route)];
+    auto it = routes_.find(route);
+    if (it == routes_.end()) it = routes_.emplace(std::string(route), RouteSeries{}).first;
+    RouteSeries& series = it->second;
+    StatusCount* slot = nullptr;
+    for (StatusCount& c : series.requests) {
+        if (c.status == status && c.method == method) {
+            slot = &c;
+            break;
+        }
+    }
+    if (slot == nullptr)
+        slot = &series.requests.emplace_back(StatusCount{std::string(method), status, 0});
+    ++slot->count;
+    Histogram& h = series.latency;
     for (std::size_t i = 0; i < kBuckets.size(); ++i) {
         if (seconds <= kBuckets[i]) {
             ++h.buckets[i];
@@ -52,17 +65,26 @@ std::string Metrics::RenderPrometheus() const {
         "# HELP renewmatch_http_requests_total HTTP requests answered, by route, method and "
         "status.\n# TYPE renewmatch_http_requests_total counter\n";
     std::lock_guard lock(mu_);
-    for (const auto& [key, count] : requests_) {
-        const auto& [route, method, status] = key;
-        out += "renewmatch_http_requests_total{route=\"" + EscapeLabelValue(route) +
-               "\",method=\"" + EscapeLabelValue(method) + "\",status=\"" + std::to_string(status) +
-               "\"} " + std::to_string(count) + "\n";
+    for (const auto& [route, series] : routes_) {
+        // (method, status) order, as a map keyed by (route, method, status) would list them.
+        std::vector<const StatusCount*> sorted;
+        sorted.reserve(series.requests.size());
+        for (const StatusCount& c : series.requests) sorted.push_back(&c);
+        std::sort(sorted.begin(), sorted.end(), [](const StatusCount* a, const StatusCount* b) {
+            return a->method != b->method ? a->method < b->method : a->status < b->status;
+        });
+        for (const StatusCount* c : sorted) {
+            out += "renewmatch_http_requests_total{route=\"" + EscapeLabelValue(route) +
+                   "\",method=\"" + EscapeLabelValue(c->method) + "\",status=\"" +
+                   std::to_string(c->status) + "\"} " + std::to_string(c->count) + "\n";
+        }
     }
     out +=
         "# HELP renewmatch_http_request_duration_seconds Time from a complete request to its "
         "response being ready, by route.\n"
         "# TYPE renewmatch_http_request_duration_seconds histogram\n";
-    for (const auto& [route, h] : latency_) {
+    for (const auto& [route, series] : routes_) {
+        const Histogram& h = series.latency;
         const std::string label = "route=\"" + EscapeLabelValue(route) + "\"";
         std::uint64_t cumulative = 0;
         for (std::size_t i = 0; i < kBuckets.size(); ++i) {

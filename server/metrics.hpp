@@ -11,7 +11,8 @@
 // so the label set stays bounded; unmatched requests are labelled "unmatched".
 //
 // Thread-safety: all members may be called concurrently. Gauges and the connection counters are
-// atomics; the per-route series sit behind one mutex (held only for a map update).
+// atomics; the per-route series sit behind one mutex, held by ObserveRequest only for a lookup
+// by string_view and a few increments (no allocation once a route/method/status was seen).
 #pragma once
 
 #include <array>
@@ -21,7 +22,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <tuple>
+#include <vector>
 
 namespace renewmatch::server {
 
@@ -67,10 +68,18 @@ class Metrics {
     std::atomic<std::uint64_t> rejected_limit_{0};
     std::atomic<std::uint64_t> rejected_tls_{0};
 
+    struct StatusCount {
+        std::string method;
+        unsigned status = 0;
+        std::uint64_t count = 0;
+    };
+    struct RouteSeries {
+        std::vector<StatusCount> requests;  // by (method, status), unordered; a handful each
+        Histogram latency;
+    };
+
     mutable std::mutex mu_;
-    std::map<std::tuple<std::string, std::string, unsigned>, std::uint64_t>
-        requests_;                              // GUARDED_BY(mu_)
-    std::map<std::string, Histogram> latency_;  // GUARDED_BY(mu_)
+    std::map<std::string, RouteSeries, std::less<>> routes_;  // GUARDED_BY(mu_)
 };
 
 // Escapes a Prometheus label value (backslash, double quote, newline).
