@@ -4,6 +4,8 @@
 #include "api/response.hpp"
 #include "schema/database.hpp"
 
+#include <utility>
+
 namespace renewmatch::api {
 namespace {
 
@@ -47,7 +49,11 @@ Reply OpenApi(RequestContext&) {
 }  // namespace
 
 void RegisterHealthRoutes(Router& router) {
-    router.Add(http::verb::get, "/healthz", Healthz, RouteOptions::Public("healthz"));
+    // Liveness is a constant answer: it runs on the I/O thread (RouteOptions::run_inline), so it
+    // says "alive" even while every work thread is busy with matches or imports.
+    RouteOptions healthz = RouteOptions::Public("healthz");
+    healthz.run_inline = true;
+    router.Add(http::verb::get, "/healthz", Healthz, std::move(healthz));
     router.Add(http::verb::get, "/readyz", Readyz, RouteOptions::Public("readyz"));
     router.Add(http::verb::get, "/v1/openapi.yaml", OpenApi, RouteOptions::Public("openapi"));
 }

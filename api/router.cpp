@@ -8,9 +8,14 @@
 namespace renewmatch::api {
 namespace {
 
+// Routes have at most this many segments (Add enforces it), so a route's specificity fits in one
+// 64-bit mask and a longer path matches nothing.
+constexpr std::size_t kMaxSegments = 64;
+
 // "/a/b" -> {"a", "b"}; "/" -> {""}; "/a/" -> {"a", ""}. `path` starts with '/'.
 std::vector<std::string_view> SplitPath(std::string_view path) {
     std::vector<std::string_view> segments;
+    segments.reserve(8);
     std::string_view rest = path.substr(1);
     while (true) {
         const std::size_t slash = rest.find('/');
@@ -136,6 +141,10 @@ void Router::Add(http::verb method,
         }
         route.segments.emplace_back(segment);
     }
+    if (route.segments.size() > kMaxSegments) {
+        throw std::invalid_argument("route pattern has more than 64 segments: " +
+                                    std::string(pattern));
+    }
     for (const Route& existing : routes_) {
         if (existing.method != method || existing.segments.size() != route.segments.size()) {
             continue;
@@ -163,20 +172,22 @@ Router::MatchResult Router::Match(http::verb method, std::string_view path) cons
     MatchResult result;
     if (path.empty() || path.front() != '/') return result;  // kNotFound
     const std::vector<std::string_view> segments = SplitPath(path);
+    if (segments.size() > kMaxSegments) return result;  // longer than any route: kNotFound
 
-    // Specificity of a match: one flag per segment, true for a literal. Lexicographically larger
-    // wins, so the earliest literal decides ("/v1/lists/feed" beats "/v1/lists/{id}").
-    std::vector<bool> best_specificity;
+    // Specificity of a match: one bit per segment, set for a literal, the first segment in the
+    // highest bit. Larger wins, so the earliest literal decides ("/v1/lists/feed" beats
+    // "/v1/lists/{id}").
+    std::uint64_t best_specificity = 0;
     for (const Route& route : routes_) {
         if (route.segments.size() != segments.size()) continue;
-        std::vector<bool> specificity(segments.size());
+        std::uint64_t specificity = 0;
         bool matched = true;
         for (std::size_t i = 0; i < segments.size() && matched; ++i) {
             if (IsParam(route.segments[i])) {
                 matched = !segments[i].empty();
             } else {
                 matched = route.segments[i] == segments[i];
-                specificity[i] = true;
+                specificity |= std::uint64_t{1} << (kMaxSegments - 1 - i);
             }
         }
         if (!matched) continue;
@@ -186,7 +197,7 @@ Router::MatchResult Router::Match(http::verb method, std::string_view path) cons
         }
         if (result.route == nullptr || specificity > best_specificity) {
             result.route = &route;
-            best_specificity = std::move(specificity);
+            best_specificity = specificity;
         }
     }
     if (result.route != nullptr) {

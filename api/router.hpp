@@ -36,6 +36,10 @@ struct RouteOptions {
     bool public_route = false;                     // true: no authentication (health, openapi)
     std::vector<Role> roles;  // roles allowed; empty = any authenticated role; admin always
     std::string name;         // metrics/log label, e.g. "lists.get"; defaults to the pattern
+    // The handler is cheap and non-blocking (constant work, no SQLite, no file I/O, no lock held
+    // for long): the server may run it on the I/O thread instead of the work pool
+    // (server::RouteTraits::run_inline). Only for public routes that need nothing of the request.
+    bool run_inline = false;
 
     // Shorthands (designated initializers that skip members trip -Wmissing-field-initializers):
     //   RouteOptions::Public("healthz")

@@ -38,6 +38,15 @@ std::uint64_t ServiceHandler::BodyLimitFor(api::http::verb method, std::string_v
     return service_.BodyLimitFor(method, target);
 }
 
+RouteTraits ServiceHandler::TraitsFor(api::http::verb method, std::string_view target) const {
+    const auto [path, query] = api::SplitTarget(target);
+    const api::Router::MatchResult match = service_.router().Match(method, path);
+    if (match.kind != api::Router::MatchKind::kFound) {
+        return RouteTraits{api::kDefaultBodyLimit, false};
+    }
+    return RouteTraits{match.route->options.body_limit, match.route->options.run_inline};
+}
+
 api::HttpResponse ServiceHandler::ErrorResponse(const api::ApiError& error,
                                                 const std::string& request_id) const {
     return api::ErrorResponse(error, request_id);

@@ -35,6 +35,8 @@ class ServiceHandler final : public RequestHandler {
                              const RequestMeta& meta,
                              std::string* route_label) override;
     std::uint64_t BodyLimitFor(api::http::verb method, std::string_view target) const override;
+    // The matched route's body limit and RouteOptions::run_inline (one route match).
+    RouteTraits TraitsFor(api::http::verb method, std::string_view target) const override;
     api::HttpResponse ErrorResponse(const api::ApiError& error,
                                     const std::string& request_id) const override;
 

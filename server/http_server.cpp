@@ -4,10 +4,12 @@
 
 #include "api/service.hpp"
 #include "server/log.hpp"
+#include "server/response_writer.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -17,6 +19,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -29,12 +32,16 @@
 #include <openssl/ssl.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <csignal>
 #include <map>
 #include <mutex>
+#include <string_view>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 namespace renewmatch::server {
@@ -63,6 +70,8 @@ constexpr const char* kTls13Suites =
 
 // Bytes requested per read while waiting for a request to begin.
 constexpr std::size_t kReadChunk = 8192;
+// A connection keeps its response buffer between requests up to this capacity.
+constexpr std::size_t kKeepWriteBuffer = 256 * 1024;
 
 std::string OpenSslError() {
     unsigned long code = ERR_get_error();
@@ -132,7 +141,34 @@ struct Session {
     // True while the connection waits for a handshake or for the first byte of a request, i.e.
     // when closing it cannot lose a request. Shutdown cancels idle sessions.
     bool idle = true;
+    // The serialized response (SerializeResponse), reused from request to request.
+    std::string out;
 };
+
+// Sets Content-Length to the body size unless it already says so (api::Service prepares every
+// response; setting the field again would reallocate it).
+void PreparePayload(api::HttpResponse& res) {
+    char digits[24];
+    const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, res.body().size());
+    const auto it = res.find(http::field::content_length);
+    if (it != res.end() && it->value() == std::string_view(digits, end)) return;
+    res.prepare_payload();
+}
+
+// Sets X-Request-Id unless the handler already set it to `request_id`.
+void SetRequestId(api::HttpResponse& res, std::string_view request_id) {
+    const auto it = res.find("X-Request-Id");
+    if (it != res.end() && it->value() == request_id) return;
+    res.set("X-Request-Id", request_id);
+}
+
+namespace {
+std::vector<std::unique_ptr<net::io_context>> MakeIoContexts(int count) {
+    std::vector<std::unique_ptr<net::io_context>> io;
+    for (int i = 0; i < std::max(count, 1); ++i) io.push_back(std::make_unique<net::io_context>(1));
+    return io;
+}
+}  // namespace
 
 class HttpServer::Impl {
   public:
@@ -142,7 +178,8 @@ class HttpServer::Impl {
           metrics_(metrics),
           work_pool_(static_cast<std::size_t>(config.work_threads)),
           tls_(ssl::context::tls_server),
-          control_(net::make_strand(ioc_)),
+          io_(MakeIoContexts(config.io_threads)),
+          control_(net::make_strand(*io_.front())),
           acceptor_(control_),
           signals_(control_, SIGINT, SIGTERM),
           drain_timer_(control_) {}
@@ -157,7 +194,7 @@ class HttpServer::Impl {
     ConfigResult<void> Init() {
         if (auto r = ConfigureTls(tls_, config_); !r) return r;
         error_code ec;
-        tcp::resolver resolver(ioc_);
+        tcp::resolver resolver(*io_.front());
         auto results = resolver.resolve(config_.listen_host, std::to_string(config_.listen_port),
                                         tcp::resolver::passive, ec);
         if (ec || results.empty()) {
@@ -192,13 +229,18 @@ class HttpServer::Impl {
             "listening on https://" + FormatHost(config_.listen_host) + ":" + std::to_string(port_),
             {{"ioThreads", std::to_string(config_.io_threads)},
              {"workThreads", std::to_string(config_.work_threads)}});
+        // Every io_context but the first (which has the acceptor and the signals) would return
+        // from run() while it has no connection; these guards keep them until the drain ends.
+        for (std::size_t i = 1; i < io_.size(); ++i) {
+            io_guards_.push_back(net::make_work_guard(*io_[i]));
+        }
         net::co_spawn(control_, AcceptLoop(), net::detached);
         WaitForSignal();
 
         std::vector<std::thread> threads;
-        threads.reserve(static_cast<std::size_t>(config_.io_threads));
-        for (int i = 0; i < config_.io_threads; ++i) {
-            threads.emplace_back([this] { ioc_.run(); });
+        threads.reserve(io_.size());
+        for (auto& io : io_) {
+            threads.emplace_back([&io] { io->run(); });
         }
         for (auto& t : threads) t.join();
         if (forced_.load()) return 1;
@@ -253,6 +295,7 @@ class HttpServer::Impl {
             if (wait_ec) {
                 // Cancelled: every connection has closed.
                 signals_.cancel();
+                io_guards_.clear();
                 return;
             }
             ForceStop("shutdown_timeout passed");
@@ -265,12 +308,13 @@ class HttpServer::Impl {
         forced_.store(true);
         LogEvent("warn", "stopping with connections still open",
                  {{"reason", reason}, {"openConnections", std::to_string(open_.load())}});
-        ioc_.stop();
+        for (auto& io : io_) io->stop();
     }
 
     net::awaitable<void> AcceptLoop() {
         while (!stopping_.load()) {
-            tcp::socket socket(net::make_strand(ioc_));
+            // Round-robin over the I/O threads.
+            tcp::socket socket(io_[next_io_++ % io_.size()]->get_executor());
             auto [ec] = co_await acceptor_.async_accept(socket, kTuple);
             if (ec) {
                 if (stopping_.load() || ec == net::error::operation_aborted) co_return;
@@ -286,6 +330,10 @@ class HttpServer::Impl {
                 socket.close(ec);
                 continue;
             }
+            // Responses leave in one write each; Nagle's algorithm would only hold back the
+            // last segment of a large one until the previous segment is acknowledged (nginx
+            // sets tcp_nodelay on keep-alive connections too).
+            socket.set_option(tcp::no_delay(true), ec);
             error_code remote_ec;
             const auto remote = socket.remote_endpoint(remote_ec);
             std::string remote_text = remote_ec ? "unknown" : EndpointText(remote);
@@ -339,29 +387,47 @@ class HttpServer::Impl {
                                     std::chrono::steady_clock::time_point start) {
         api::HttpResponse res = handler_.ErrorResponse(error, request_id);
         if (status_override != 0) res.result(status_override);
-        res.set("X-Request-Id", request_id);
+        res.version(11);
+        SetRequestId(res, request_id);
         // The rest of the request is unread: the connection cannot be reused.
         res.keep_alive(false);
-        res.prepare_payload();
+        PreparePayload(res);
         beast::get_lowest_layer(s.stream).expires_after(config_.write_timeout);
-        co_await http::async_write(s.stream, res, kTuple);
+        co_await WriteResponse(s, res);
         Finish(request_id, method, path, "unmatched", res.result_int(), res.body().size(), remote,
                start);
     }
 
-    void Finish(const std::string& request_id,
-                const std::string& method,
-                const std::string& path,
-                const std::string& route,
+    // Writes `res` (prepared) with one write call: header and body in the session's buffer
+    // (SerializeResponse), or header buffer + body for a body over kCoalesceBodyLimit.
+    net::awaitable<error_code> WriteResponse(Session& s, const api::HttpResponse& res) {
+        error_code ec;
+        if (SerializeResponse(res, s.out)) {
+            std::tie(ec, std::ignore) =
+                co_await net::async_write(s.stream, net::buffer(s.out), kTuple);
+        } else {
+            const std::array<net::const_buffer, 2> buffers{net::buffer(s.out),
+                                                           net::buffer(res.body())};
+            std::tie(ec, std::ignore) = co_await net::async_write(s.stream, buffers, kTuple);
+        }
+        if (s.out.capacity() > kKeepWriteBuffer) std::string().swap(s.out);
+        co_return ec;
+    }
+
+    void Finish(std::string_view request_id,
+                std::string_view method,
+                std::string_view path,
+                std::string_view route,
                 unsigned status,
                 std::uint64_t bytes,
-                const std::string& remote,
+                std::string_view remote,
                 std::chrono::steady_clock::time_point start) {
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         metrics_.ObserveRequest(route, method, status, seconds);
-        WriteLogLine(FormatRequestLog(
-            RequestLogEntry{request_id, method, path, status, bytes, seconds * 1000.0, remote}));
+        // Buffered: written by the log's flusher within kLogFlushInterval (and at exit).
+        LogRequest(
+            RequestLogEntry{request_id, method, path, status, bytes, seconds * 1000.0, remote});
     }
 
     struct Handled {
@@ -457,7 +523,8 @@ class HttpServer::Impl {
             const std::string path(PathOf(header.target()));
             const std::string request_id = api::ResolveRequestId(header);
 
-            const std::uint64_t limit = handler_.BodyLimitFor(header.method(), header.target());
+            const RouteTraits traits = handler_.TraitsFor(header.method(), header.target());
+            const std::uint64_t limit = traits.body_limit;
             if (auto length = parser.content_length(); length && *length > limit) {
                 co_await WriteError(
                     s,
@@ -500,23 +567,30 @@ class HttpServer::Impl {
             const bool client_keep_alive = request.keep_alive();
             RequestMeta meta{request_id, remote};
             metrics_.RequestStarted();
-            Handled handled = co_await net::co_spawn(
-                work_pool_,
-                [this, &request, &meta]() -> net::awaitable<Handled> {
-                    co_return Dispatch(request, meta);
-                },
-                net::use_awaitable);
+            Handled handled;
+            if (traits.run_inline) {
+                // A route declared cheap and non-blocking (RouteTraits::run_inline): answered
+                // here, without the hand-off to the work pool and back.
+                handled = Dispatch(request, meta);
+            } else {
+                handled = co_await net::co_spawn(
+                    work_pool_,
+                    [this, &request, &meta]() -> net::awaitable<Handled> {
+                        co_return Dispatch(request, meta);
+                    },
+                    net::use_awaitable);
+                // Back on this connection's strand.
+            }
             metrics_.RequestFinished();
-            // Back on this connection's strand.
 
             api::HttpResponse& res = handled.response;
             res.version(11);
-            res.set("X-Request-Id", request_id);
+            SetRequestId(res, request_id);
             const bool keep_alive = client_keep_alive && !stopping_.load();
             res.keep_alive(keep_alive);
-            res.prepare_payload();
+            PreparePayload(res);
             tcp_layer.expires_after(config_.write_timeout);
-            auto [wec, wn] = co_await http::async_write(s.stream, res, kTuple);
+            const error_code wec = co_await WriteResponse(s, res);
             Finish(request_id, method, path, handled.route, res.result_int(), res.body().size(),
                    remote, start);
             if (wec) {
@@ -539,7 +613,7 @@ class HttpServer::Impl {
     }
 
     // Declaration order matters for destruction: state the SessionGuard touches is declared
-    // before ioc_ so it outlives the session frames that ioc_ destroys; the work pool is joined
+    // before io_ so it outlives the session frames that io_ destroys; the work pool is joined
     // in ~Impl before any of them go.
     const Config config_;
     RequestHandler& handler_;
@@ -548,15 +622,20 @@ class HttpServer::Impl {
     std::atomic<bool> forced_{false};
     std::atomic<std::size_t> open_{0};
     std::uint64_t next_session_id_ = 0;  // only on control_
+    std::size_t next_io_ = 0;            // only on control_
     std::mutex sessions_mu_;
     std::map<std::uint64_t, std::weak_ptr<Session>> sessions_;  // GUARDED_BY(sessions_mu_)
     std::uint16_t port_ = 0;
 
     net::thread_pool work_pool_;
     ssl::context tls_;
-    net::io_context ioc_;
-    // Accepting, signals and the drain timer share one strand: the acceptor is not thread-safe.
+    // One io_context per I/O thread (concurrency hint 1).
+    std::vector<std::unique_ptr<net::io_context>> io_;
+    // Accepting, signals and the drain timer share one strand (on io_[0]): the acceptor is not
+    // thread-safe.
     net::strand<net::io_context::executor_type> control_;
+    // Keep io_[1..] running until the drain ends. Only on control_ (and in Run before it).
+    std::vector<net::executor_work_guard<net::io_context::executor_type>> io_guards_;
     tcp::acceptor acceptor_;
     net::signal_set signals_;
     net::steady_timer drain_timer_;

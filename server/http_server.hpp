@@ -1,9 +1,14 @@
 // HttpServer: the HTTPS listener and its connections (Boost.Beast over Asio, OpenSSL).
 //
-// One io_context is run by `io_threads` threads; each connection is one C++20 coroutine on its
-// own strand that owns its TLS stream, read buffer and parser. Requests are handed to a separate
-// work pool (`work_threads`) through the RequestHandler, so no handler, JSON or SQLite work ever
-// runs on an I/O thread; the coroutine resumes on its strand to write the response.
+// `io_threads` io_contexts, each run by one thread of its own (no handler hand-offs or lock
+// contention between I/O threads: nginx's worker model); accepted connections are dealt to them
+// round-robin. Each connection is one C++20 coroutine on its io_context (one thread: an implicit
+// strand) that owns its TLS stream, read buffer and parser. Requests are handed to a separate
+// work pool (`work_threads`) through the RequestHandler, so no JSON or SQLite work ever runs on
+// an I/O thread; the coroutine resumes on its io_context to write the response. The one
+// exception: a route whose RouteTraits say run_inline (a constant, non-blocking handler such as
+// /healthz) is handled on the I/O thread directly. Each response leaves in one write
+// (server/response_writer.hpp); request log lines are buffered (server/log.hpp).
 // docs/life-of-a-request.md walks through one request.
 //
 // Limits: header_limit (431), per-route body limit from RequestHandler::BodyLimitFor (413),

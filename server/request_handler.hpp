@@ -4,9 +4,10 @@
 // means. renewmatchd adapts api::Service to this interface (server/service_handler.hpp); tests
 // can supply their own.
 //
-// Thread-safety: implementations must allow concurrent calls. Handle() runs on the work pool;
-// BodyLimitFor() and ErrorResponse() run on I/O threads and must be cheap and never block (no
-// SQLite, no file I/O).
+// Thread-safety: implementations must allow concurrent calls. Handle() runs on the work pool,
+// or on an I/O thread for a route whose TraitsFor() says run_inline; BodyLimitFor(), TraitsFor()
+// and ErrorResponse() run on I/O threads and must be cheap and never block (no SQLite, no file
+// I/O).
 #pragma once
 
 #include "api/error.hpp"
@@ -24,6 +25,15 @@ struct RequestMeta {
     std::string remote;      // "ip:port"
 };
 
+// What the server needs to know about the route of a request once its header has been read.
+struct RouteTraits {
+    std::uint64_t body_limit = 0;  // largest body accepted (413 above it)
+    // The route's handler is declared cheap and non-blocking (constant work, no SQLite, no file
+    // I/O, no lock held for long): the server runs it on the connection's I/O thread instead of
+    // handing the request to the work pool and the response back (two thread wake-ups).
+    bool run_inline = false;
+};
+
 class RequestHandler {
   public:
     virtual ~RequestHandler() = default;
@@ -37,6 +47,12 @@ class RequestHandler {
 
     // Largest body accepted for (method, target); consulted after the header has been read.
     virtual std::uint64_t BodyLimitFor(api::http::verb method, std::string_view target) const = 0;
+
+    // The route's traits for (method, target); what the server consults after reading the
+    // header. The default: BodyLimitFor's limit, never inline.
+    virtual RouteTraits TraitsFor(api::http::verb method, std::string_view target) const {
+        return RouteTraits{BodyLimitFor(method, target), false};
+    }
 
     // Encodes an error the server itself detects (header too large, body too large, malformed
     // HTTP) with the API's one error body.

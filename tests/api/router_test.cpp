@@ -112,6 +112,39 @@ TEST_F(RouterTest, DefaultsTheRouteNameToThePattern) {
     EXPECT_EQ(m.route->options.body_limit, kDefaultBodyLimit);
 }
 
+TEST_F(RouterTest, SpecificityIsDecidedByTheEarliestLiteralAtAnyDepth) {
+    // Deep patterns: the literal in the earlier segment wins whatever follows.
+    router_.Add(http::verb::get, "/a/{x}/c/d/e/f/g/h", Ok, RouteOptions::Public("late-literals"));
+    router_.Add(http::verb::get, "/a/b/{y}/{z}/{u}/{v}/{w}/{q}", Ok,
+                RouteOptions::Public("early-literal"));
+    const auto m = router_.Match(http::verb::get, "/a/b/c/d/e/f/g/h");
+    ASSERT_EQ(m.kind, Router::MatchKind::kFound);
+    EXPECT_EQ(m.route->options.name, "early-literal");
+    EXPECT_EQ(router_.Match(http::verb::get, "/a/z/c/d/e/f/g/h").route->options.name,
+              "late-literals");
+}
+
+TEST_F(RouterTest, PathsLongerThanAnyRouteAreNotFoundAndPatternsAreBounded) {
+    std::string deep;
+    for (int i = 0; i < 65; ++i) deep += "/s";
+    EXPECT_EQ(router_.Match(http::verb::get, deep).kind, Router::MatchKind::kNotFound);
+    EXPECT_THROW(router_.Add(http::verb::get, deep, Ok), std::invalid_argument);
+    std::string sixty_four;
+    for (int i = 0; i < 64; ++i) sixty_four += "/s";
+    ASSERT_NO_THROW(router_.Add(http::verb::get, sixty_four, Ok, RouteOptions::Public("deep")));
+    const auto m = router_.Match(http::verb::get, sixty_four);
+    ASSERT_EQ(m.kind, Router::MatchKind::kFound);
+    EXPECT_EQ(m.route->options.name, "deep");
+}
+
+TEST(HealthRoutesTest, OnlyHealthzRunsInline) {
+    Router router;
+    RegisterHealthRoutes(router);
+    for (const Route& route : router.routes()) {
+        EXPECT_EQ(route.options.run_inline, route.pattern == "/healthz") << route.pattern;
+    }
+}
+
 TEST(SplitTargetTest, SeparatesPathQueryAndFragment) {
     EXPECT_EQ(SplitTarget("/a/b?x=1&y=2"),
               (std::pair<std::string_view, std::string_view>{"/a/b", "x=1&y=2"}));
