@@ -451,16 +451,30 @@ class Executor {
             const schema::DemandSummary* base = nullptr;
             const std::vector<std::int64_t>* lines = nullptr;
             matcher::StoredResultSummary stored;
+            std::vector<schema::ResultRow> stored_rows;  // the base run's rows, rank order
             bool rescore = false;
             matcher::ImpactReason reason = matcher::ImpactReason::kNone;
             std::size_t checks = 0;
             std::vector<std::pair<std::string, std::uint32_t>> unpinned;
+            matcher::TopKPatch patch;  // exact and not the stored top-k: patched
         };
         std::vector<Check> to_check;
+        // The changed lines' terms as integers: every check merges integer ids (same order,
+        // bit-identical text scores; matcher::AssignTermIds).
+        std::vector<matcher::PreparedChange*> prepared_changes;
+        for (auto& [id, change] : changes) prepared_changes.push_back(&change);
+        std::vector<std::string> dictionary;
+        {
+            std::vector<matcher::PreparedChange> all;
+            all.reserve(prepared_changes.size());
+            for (auto* c : prepared_changes) all.push_back(std::move(*c));
+            matcher::AssignTermIds(all, dictionary);
+            for (std::size_t i = 0; i < all.size(); ++i) *prepared_changes[i] = std::move(all[i]);
+        }
         const std::size_t max_checks = MaxImpactChecks(view_.supply->live_count());
         std::size_t rescored_own = 0;        // new in scope, or the demand line changed
         std::size_t rescored_unchecked = 0;  // reached by more than max_checks changed lines
-        std::array<std::size_t, 6> rescored_because{};  // by matcher::ImpactReason
+        std::array<std::size_t, 7> rescored_because{};  // by matcher::ImpactReason
         for (const auto* d : demands_) {
             const auto base = base_summary.find(d->id);
             if (base == base_summary.end() || base->second.demand_revision != d->revision) {
@@ -484,11 +498,13 @@ class Executor {
             to_check.push_back(std::move(check));
         }
 
-        // Chunks of demands: one read of their stored top-k, then the checks on the run's
-        // worker threads (each demand prepared once, its lines checked in id order until one
-        // may change it), then, single-threaded, the terms the checks used unpinned are pinned
-        // (all from this run's snapshot, so pinning after the chunk gives every check the df it
-        // would have had in sequence).
+        // Chunks of demands: one read of their stored top-k, then on the run's worker threads
+        // each demand is prepared once and matcher::PatchTopK applies all its changed lines to
+        // the stored top-k: exact and unchanged -> carried; exact and changed -> patched (the
+        // new rows are written like rescored ones, without a query); not exact -> rescored.
+        // Then, single-threaded, the terms the checks used unpinned are pinned (all from this
+        // run's snapshot, so pinning after the chunk gives every check the df it would have
+        // had in sequence).
         const auto k = static_cast<std::size_t>(run_.top_k);
         std::size_t impact_checks = 0;
         const auto checks_start = std::chrono::steady_clock::now();
@@ -511,6 +527,8 @@ class Executor {
                 check.stored.k = k;
                 for (; row != rows->end() && row->demand_id == check.demand->id; ++row) {
                     check.stored.top_ids.push_back(row->supply_id);
+                    check.stored.top_scores.push_back(row->score);
+                    check.stored_rows.push_back(*row);
                     last_score = row->score;
                 }
                 check.stored.kth_score = check.base->kth_score.value_or(last_score.value_or(0.0));
@@ -519,19 +537,18 @@ class Executor {
             }
             parallel_for(end - start, [&](std::size_t j) {
                 Check& check = to_check[start + j];
-                const matcher::PreparedImpactDemand prepared(*check.demand, *view_.supply, config_,
-                                                             context_);
-                for (const auto line_id : *check.lines) {
-                    ++check.checks;
-                    auto impact = matcher::ImpactOfChange(prepared, check.stored,
-                                                          changes.at(line_id), config_, context_);
-                    check.unpinned.insert(check.unpinned.end(), impact.unpinned_terms.begin(),
-                                          impact.unpinned_terms.end());
-                    if (impact.may_change) {
-                        check.rescore = true;
-                        check.reason = impact.reason;
-                        break;
-                    }
+                matcher::PreparedImpactDemand prepared(*check.demand, *view_.supply, config_,
+                                                       context_);
+                prepared.UseDictionary(dictionary);
+                std::vector<const matcher::PreparedChange*> lines;
+                lines.reserve(check.lines->size());
+                for (const auto line_id : *check.lines) lines.push_back(&changes.at(line_id));
+                check.checks = lines.size();
+                check.patch = matcher::PatchTopK(prepared, check.stored, lines, config_, context_);
+                check.unpinned = std::move(check.patch.unpinned_terms);
+                if (!check.patch.exact) {
+                    check.rescore = true;
+                    check.reason = check.patch.reason;
                 }
             });
             for (std::size_t i = start; i < end; ++i) {
@@ -546,7 +563,13 @@ class Executor {
                 if (check.rescore) {
                     rescore_.insert(check.demand->id);
                     ++rescored_because.at(static_cast<std::size_t>(check.reason));
+                } else if (!check.patch.SameAsStored(check.stored_rows.size())) {
+                    patched_.emplace(check.demand->id,
+                                     PatchedRows(check.demand, *check.base, check.stored_rows,
+                                                 check.patch, changes));
                 }
+                check.stored_rows = {};
+                check.patch = {};
             }
         }
         const auto checks_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -558,7 +581,8 @@ class Executor {
                      " supply lines changed, " + std::to_string(reached_by.size()) +
                      " demands reachable (" + std::to_string(reach_ms) + " ms), " +
                      std::to_string(impact_checks) + " impact checks (" +
-                     std::to_string(checks_ms) + " ms); rescored: " + std::to_string(rescored_own) +
+                     std::to_string(checks_ms) + " ms); " + std::to_string(patched_.size()) +
+                     " patched without a query; rescored: " + std::to_string(rescored_own) +
                      " own line changed, " + std::to_string(rescored_unchecked) +
                      " reached by more than " + std::to_string(max_checks) + " changed lines";
         for (std::size_t r = 1; r < rescored_because.size(); ++r) {
@@ -568,6 +592,50 @@ class Executor {
                 std::string(matcher::ImpactReasonName(static_cast<matcher::ImpactReason>(r)));
         }
         return {};
+    }
+
+    // The rows and summary of a demand whose stored top-k matcher::PatchTopK patched exactly:
+    // unchanged lines keep their stored row (new rank), changed lines get a row from their
+    // fresh candidate. The summary keeps the base run's normaliser (PatchTopK requires it to
+    // stay) and its generated / examined counts (as a carried demand does).
+    struct Patched {
+        std::vector<schema::ResultRow> rows;
+        schema::DemandSummary summary;
+    };
+    Patched PatchedRows(const matcher::DemandLine* demand,
+                        const schema::DemandSummary& base,
+                        const std::vector<schema::ResultRow>& stored_rows,
+                        const matcher::TopKPatch& patch,
+                        const std::unordered_map<std::int64_t, matcher::PreparedChange>& changes) {
+        Patched out;
+        std::int64_t rank = 0;
+        for (const auto& e : patch.top) {
+            schema::ResultRow row;
+            if (e.stored_index) {
+                row = stored_rows.at(*e.stored_index);
+            } else {
+                row.demand_id = demand->id;
+                row.supply_id = e.id;
+                const auto* line = changes.at(e.id).line;
+                row.vendor_id = line != nullptr ? line->vendor_id : 0;
+                row.score = e.fresh.score;
+                for (std::size_t f = 0; f < e.fresh.features.size(); ++f) {
+                    row.features[f] = e.fresh.features[f].value;
+                }
+            }
+            row.rank = ++rank;
+            row.allocated_quantity.reset();
+            out.rows.push_back(row);
+        }
+        out.summary = base;
+        out.summary.demand_revision = demand->revision;
+        out.summary.carried = true;
+        out.summary.candidates = static_cast<std::int64_t>(out.rows.size());
+        out.summary.kth_score = out.rows.size() == static_cast<std::size_t>(run_.top_k)
+                                    ? std::optional<double>(out.rows.back().score)
+                                    : std::nullopt;
+        out.summary.quantity = demand->quantity;
+        return out;
     }
 
     // Supply line `line_id` as of revision `revision`, from line_history: the fields the reach
@@ -629,10 +697,15 @@ class Executor {
             const std::size_t end = std::min(demands_.size(), start + batch);
             std::vector<matcher::DemandLine> to_score;
             std::vector<std::int64_t> carried;
+            std::vector<const Patched*> patched;
             for (std::size_t i = start; i < end; ++i) {
                 const auto* d = demands_[i];
                 if (base_ && !rescore_.contains(d->id)) {
-                    carried.push_back(d->id);
+                    if (auto p = patched_.find(d->id); p != patched_.end()) {
+                        patched.push_back(&p->second);
+                    } else {
+                        carried.push_back(d->id);
+                    }
                 } else {
                     to_score.push_back(*d);
                 }
@@ -686,14 +759,19 @@ class Executor {
                 progress_.pairs_examined += s.examined;
                 progress_.candidates_generated += s.generated;
             }
+            for (const Patched* p : patched) {
+                by_demand[p->summary.demand_id] = p->rows;
+                rows.insert(rows.end(), p->rows.begin(), p->rows.end());
+                summaries.push_back(p->summary);
+            }
 
             // Diff against the previous succeeded run (carried demands are unchanged from it:
             // the base of an incremental run is that previous run).
             std::vector<schema::DiffRow> diffs;
-            if (previous_ && !to_score.empty()) {
+            if (previous_ && !by_demand.empty()) {
                 auto before = env_.db->Read([&](schema::Connection& c) {
-                    return schema::ResultsInRange(c, previous_->id, to_score.front().id,
-                                                  to_score.back().id);
+                    return schema::ResultsInRange(c, previous_->id, by_demand.begin()->first,
+                                                  by_demand.rbegin()->first);
                 });
                 if (!before) return {"failed", "reading the previous results failed"};
                 std::map<std::int64_t, std::vector<schema::ResultRow>> old;
@@ -719,7 +797,7 @@ class Executor {
 
             progress_.progress_done = static_cast<std::int64_t>(end);
             progress_.demands_scored += static_cast<std::int64_t>(to_score.size());
-            progress_.demands_carried += static_cast<std::int64_t>(carried.size());
+            progress_.demands_carried += static_cast<std::int64_t>(carried.size() + patched.size());
             progress_.results_count += static_cast<std::int64_t>(rows.size());
             progress_.scoring_ms +=
                 std::chrono::duration_cast<std::chrono::milliseconds>(t1 - t0).count();
@@ -895,6 +973,7 @@ class Executor {
     schema::RunPlan plan_;
     std::vector<const matcher::DemandLine*> demands_;
     std::unordered_set<std::int64_t> rescore_;
+    std::unordered_map<std::int64_t, Patched> patched_;  // incremental: patched demands
     matcher::CorpusStatistics stats_;
     std::int64_t epoch_ = 0;
     std::vector<std::pair<std::string, std::uint32_t>> pinned_;  // pinned, not yet stored

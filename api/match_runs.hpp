@@ -7,12 +7,15 @@
 //   full         MatchDemandsBatch on `threads` threads (the only threads it starts, and the
 //                matcher joins them before returning);
 //   incremental  rescored: demands new or changed since the base run (the newest succeeded run
-//                of the same scope, weights and k), demands whose stored candidates include a
-//                supply line changed since the base run's change_seq, and demands a new or
-//                changed supply line can now reach (relevance gate + feasibility, see
-//                match_runs.cpp); every other demand's results are carried forward by copying
-//                the base run's rows. Both modes score with the base run's "as of" day, so
-//                carried and rescored rows describe the same day (docs/operations.md).
+//                of the same scope, weights and k), and demands whose stored top-k the supply
+//                lines changed since the base run's change_seq alter in a way that cannot be
+//                patched exactly (matcher::PatchTopK: the normaliser moved, or a stored line
+//                fell out and its replacement is unknown); patched: demands whose new top-k
+//                PatchTopK derives exactly from the stored one and the changed lines' fresh
+//                candidates (written like rescored rows, no query; counted as carried); every
+//                other demand's results are carried forward by copying the base run's rows.
+//                Both modes score with the base run's "as of" day, so carried, patched and
+//                rescored rows describe the same day (docs/operations.md).
 // Each batch is one small Database::Write (results, per-demand summaries, the top-k diff against
 // the previous succeeded run of the scope, progress), so readers are never blocked for long.
 // Between batches it checks for cancellation (DELETE sets cancel_requested) and for the stop
