@@ -21,14 +21,8 @@ class AccessOverTls : public ::testing::Test {
     void SetUp() override {
         // The first administrator key is made offline, as an operator would, before the daemon
         // starts on the same database file.
-        {
-            auto db = schema::Database::Open((dir_ / "renewmatch.db").string());
-            ASSERT_TRUE(db.has_value());
-            ASSERT_TRUE((*db)->Migrate().has_value());
-            auto admin = api::BootstrapAdmin(**db);
-            ASSERT_TRUE(admin.has_value() && admin->has_value());
-            admin_ = (*admin)->token;
-        }
+        admin_ = BootstrapAdminOffline(dir_ / "renewmatch.db");
+        ASSERT_FALSE(admin_.empty());
         server_ = ServerProcess::Start(dir_.path());
         ASSERT_NE(server_, nullptr);
         client_ = std::make_unique<TlsClient>(server_->port());

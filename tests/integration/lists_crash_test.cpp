@@ -136,25 +136,6 @@ TlsClientOptions LongTimeout() {
     return options;
 }
 
-HttpResponse Call(std::uint16_t port,
-                  verb method,
-                  const std::string& target,
-                  const std::string& token,
-                  std::string body = {}) {
-    TlsClient client(port, LongTimeout());
-    HttpResponse response;
-    auto ec = client.Connect();
-    EXPECT_FALSE(ec) << ec.message();
-    if (ec) return response;
-    auto request = MakeRequest(method, target, std::move(body));
-    request.set(api::http::field::authorization, "Bearer " + token);
-    if (!request.body().empty()) request.set(api::http::field::content_type, "application/json");
-    request.prepare_payload();
-    ec = client.Send(request, &response);
-    EXPECT_FALSE(ec) << ec.message();
-    return response;
-}
-
 std::uintmax_t FileSize(const std::filesystem::path& p) {
     std::error_code ec;
     const auto size = std::filesystem::file_size(p, ec);
@@ -165,22 +146,14 @@ TEST(ListsCrashTest, SigkillWhilePublishingLeavesNoPartialListAndEarlierListsInt
     TempDir dir;
     const auto db_path = dir.path() / "renewmatch.db";
     const auto wal_path = dir.path() / "renewmatch.db-wal";
-    std::string admin;
-    {
-        // The first administrator key, made offline as `renewmatch admin bootstrap` does.
-        auto db = schema::Database::Open(db_path.string());
-        ASSERT_TRUE(db.has_value());
-        ASSERT_TRUE((*db)->Migrate().has_value());
-        auto key = api::BootstrapAdmin(**db);
-        ASSERT_TRUE(key.has_value() && key->has_value());
-        admin = (*key)->token;
-    }
+    const std::string admin = BootstrapAdminOffline(db_path);
+    ASSERT_FALSE(admin.empty());
     auto server = ServerProcess::Start(dir.path());
     ASSERT_NE(server, nullptr);
 
-    auto org = Call(server->port(), verb::post, "/v1/orgs", admin,
-                    R"({"name":"沈阳机床供应商","kind":"supplier","uscc":")" + kUscc17 +
-                        api::UsccCheckCharacter(kUscc17) + R"("})");
+    auto org = CallOnce(server->port(), verb::post, "/v1/orgs", admin,
+                        R"({"name":"沈阳机床供应商","kind":"supplier","uscc":")" + kUscc17 +
+                            api::UsccCheckCharacter(kUscc17) + R"("})");
     ASSERT_EQ(org.result_int(), 201U) << org.body();
     const auto org_id = std::stoll(org.body().substr(org.body().find("\"id\":") + 5));
 
@@ -188,8 +161,8 @@ TEST(ListsCrashTest, SigkillWhilePublishingLeavesNoPartialListAndEarlierListsInt
     // withdrawn lines must survive too).
     for (const auto& [series, lines] : std::vector<std::pair<std::string, int>>{
              {"small-a", 20}, {"small-b", 35}, {"small-c", 50}, {"small-c", 40}}) {
-        auto r =
-            Call(server->port(), verb::post, "/v1/lists", admin, SupplyList(series, org_id, lines));
+        auto r = CallOnce(server->port(), verb::post, "/v1/lists", admin,
+                          SupplyList(series, org_id, lines));
         ASSERT_EQ(r.result_int(), 201U) << r.body().substr(0, 500);
     }
     const auto t0 = std::chrono::steady_clock::now();
@@ -268,11 +241,11 @@ TEST(ListsCrashTest, SigkillWhilePublishingLeavesNoPartialListAndEarlierListsInt
     // A restarted server on the same file serves the earlier lists and takes new writes.
     auto restarted = ServerProcess::Start(dir.path());
     ASSERT_NE(restarted, nullptr);
-    auto lists = Call(restarted->port(), verb::get, "/v1/lists?kind=supply", admin);
+    auto lists = CallOnce(restarted->port(), verb::get, "/v1/lists?kind=supply", admin);
     EXPECT_EQ(lists.result_int(), 200U);
     EXPECT_NE(lists.body().find("\"series\":\"small-b\""), std::string::npos) << lists.body();
-    auto again =
-        Call(restarted->port(), verb::post, "/v1/lists", admin, SupplyList("small-d", org_id, 10));
+    auto again = CallOnce(restarted->port(), verb::post, "/v1/lists", admin,
+                          SupplyList("small-d", org_id, 10));
     EXPECT_EQ(again.result_int(), 201U) << again.body().substr(0, 500);
 }
 

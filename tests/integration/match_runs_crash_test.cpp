@@ -25,27 +25,6 @@ using namespace std::chrono_literals;
 using api::HttpResponse;
 using api::http::verb;
 
-HttpResponse Call(std::uint16_t port,
-                  verb method,
-                  const std::string& target,
-                  const std::string& token,
-                  std::string body = {}) {
-    TlsClientOptions options;
-    options.timeout = 60s;
-    TlsClient client(port, options);
-    HttpResponse response;
-    auto ec = client.Connect();
-    EXPECT_FALSE(ec) << ec.message();
-    if (ec) return response;
-    auto request = MakeRequest(method, target, std::move(body));
-    request.set(api::http::field::authorization, "Bearer " + token);
-    if (!request.body().empty()) request.set(api::http::field::content_type, "application/json");
-    request.prepare_payload();
-    ec = client.Send(request, &response);
-    EXPECT_FALSE(ec) << ec.message();
-    return response;
-}
-
 std::int64_t IdOf(const HttpResponse& r) {
     const auto at = r.body().find("\"id\":");
     return at == std::string::npos ? 0 : std::stoll(r.body().substr(at + 5));
@@ -94,7 +73,7 @@ std::string WaitForStatus(std::uint16_t port,
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     std::string status;
     while (std::chrono::steady_clock::now() < deadline) {
-        auto r = Call(port, verb::get, "/v1/match-runs/" + std::to_string(id), token);
+        auto r = CallOnce(port, verb::get, "/v1/match-runs/" + std::to_string(id), token);
         const auto at = r.body().find("\"status\":\"");
         if (at != std::string::npos) {
             status = r.body().substr(at + 10, r.body().find('"', at + 10) - at - 10);
@@ -108,40 +87,33 @@ std::string WaitForStatus(std::uint16_t port,
 TEST(MatchRunsCrashTest, SigkillDuringARunThenRestartFailsItAndKeepsTheLatestRun) {
     TempDir dir;
     const auto db_path = dir.path() / "renewmatch.db";
-    std::string admin;
-    {
-        auto db = schema::Database::Open(db_path.string());
-        ASSERT_TRUE(db.has_value());
-        ASSERT_TRUE((*db)->Migrate().has_value());
-        auto key = api::BootstrapAdmin(**db);
-        ASSERT_TRUE(key.has_value() && key->has_value());
-        admin = (*key)->token;
-    }
+    const std::string admin = BootstrapAdminOffline(db_path);
+    ASSERT_FALSE(admin.empty());
     auto server = ServerProcess::Start(dir.path());
     ASSERT_NE(server, nullptr);
     const std::string s17 = "91210100123456789", b17 = "91320500123456789";
-    auto supplier = Call(server->port(), verb::post, "/v1/orgs", admin,
-                         R"({"name":"沈阳机床","kind":"supplier","uscc":")" + s17 +
-                             api::UsccCheckCharacter(s17) + R"("})");
+    auto supplier = CallOnce(server->port(), verb::post, "/v1/orgs", admin,
+                             R"({"name":"沈阳机床","kind":"supplier","uscc":")" + s17 +
+                                 api::UsccCheckCharacter(s17) + R"("})");
     ASSERT_EQ(supplier.result_int(), 201U) << supplier.body();
-    auto buyer = Call(server->port(), verb::post, "/v1/orgs", admin,
-                      R"({"name":"苏州精机","kind":"buyer","uscc":")" + b17 +
-                          api::UsccCheckCharacter(b17) + R"("})");
+    auto buyer = CallOnce(server->port(), verb::post, "/v1/orgs", admin,
+                          R"({"name":"苏州精机","kind":"buyer","uscc":")" + b17 +
+                              api::UsccCheckCharacter(b17) + R"("})");
     ASSERT_EQ(buyer.result_int(), 201U) << buyer.body();
-    auto s = Call(server->port(), verb::post, "/v1/lists", admin, Supply(IdOf(supplier), 150));
+    auto s = CallOnce(server->port(), verb::post, "/v1/lists", admin, Supply(IdOf(supplier), 150));
     ASSERT_EQ(s.result_int(), 201U) << s.body().substr(0, 400);
     // Enough demands that a run of the ASan server spans several 512-demand batches.
-    auto d = Call(server->port(), verb::post, "/v1/lists", admin, Demands(IdOf(buyer), 2500));
+    auto d = CallOnce(server->port(), verb::post, "/v1/lists", admin, Demands(IdOf(buyer), 2500));
     ASSERT_EQ(d.result_int(), 201U) << d.body().substr(0, 400);
 
-    auto a = Call(server->port(), verb::post, "/v1/match-runs", admin, R"({"mode":"full"})");
+    auto a = CallOnce(server->port(), verb::post, "/v1/match-runs", admin, R"({"mode":"full"})");
     ASSERT_EQ(a.result_int(), 202U) << a.body();
     const auto run_a = IdOf(a);
     ASSERT_EQ(WaitForStatus(server->port(), admin, run_a, 300s), "succeeded");
     const auto a_row = ReadRun(db_path, run_a);
     ASSERT_TRUE(a_row && a_row->results_count > 0);
 
-    auto b = Call(server->port(), verb::post, "/v1/match-runs", admin, R"({"mode":"full"})");
+    auto b = CallOnce(server->port(), verb::post, "/v1/match-runs", admin, R"({"mode":"full"})");
     ASSERT_EQ(b.result_int(), 202U) << b.body();
     const auto run_b = IdOf(b);
     // Kill once B is running and has stored at least one batch (read from the file directly).
@@ -169,7 +141,8 @@ TEST(MatchRunsCrashTest, SigkillDuringARunThenRestartFailsItAndKeepsTheLatestRun
 
     auto restarted = ServerProcess::Start(dir.path());
     ASSERT_NE(restarted, nullptr);
-    auto got = Call(restarted->port(), verb::get, "/v1/match-runs/" + std::to_string(run_b), admin);
+    auto got =
+        CallOnce(restarted->port(), verb::get, "/v1/match-runs/" + std::to_string(run_b), admin);
     ASSERT_EQ(got.result_int(), 200U);
     EXPECT_NE(got.body().find("\"status\":\"failed\""), std::string::npos) << got.body();
     EXPECT_NE(got.body().find("interrupted"), std::string::npos) << got.body();
@@ -182,17 +155,18 @@ TEST(MatchRunsCrashTest, SigkillDuringARunThenRestartFailsItAndKeepsTheLatestRun
         ASSERT_TRUE(latest.has_value() && latest->has_value());
         EXPECT_EQ((*latest)->id, run_a) << "the previous latest run is still latest";
     }
-    auto results = Call(restarted->port(), verb::get,
-                        "/v1/match-runs/" + std::to_string(run_a) + "/results?limit=5", admin);
+    auto results = CallOnce(restarted->port(), verb::get,
+                            "/v1/match-runs/" + std::to_string(run_a) + "/results?limit=5", admin);
     ASSERT_EQ(results.result_int(), 200U);
     EXPECT_NE(results.body().find("\"supplyId\""), std::string::npos) << results.body();
-    auto succeeded = Call(restarted->port(), verb::get, "/v1/match-runs?status=succeeded", admin);
+    auto succeeded =
+        CallOnce(restarted->port(), verb::get, "/v1/match-runs?status=succeeded", admin);
     EXPECT_NE(succeeded.body().find("\"id\":" + std::to_string(run_a)), std::string::npos);
     EXPECT_EQ(succeeded.body().find("\"id\":" + std::to_string(run_b)), std::string::npos);
 
     // The scope is free again.
-    auto c =
-        Call(restarted->port(), verb::post, "/v1/match-runs", admin, R"({"mode":"incremental"})");
+    auto c = CallOnce(restarted->port(), verb::post, "/v1/match-runs", admin,
+                      R"({"mode":"incremental"})");
     ASSERT_EQ(c.result_int(), 202U) << c.body();
     EXPECT_EQ(WaitForStatus(restarted->port(), admin, IdOf(c), 300s), "succeeded");
 }

@@ -53,14 +53,8 @@ const char* kDemands = R"({"kind":"demand","series":"renewal","title":"需求清
 class MatchOverTls : public ::testing::Test {
   protected:
     void SetUp() override {
-        {
-            auto db = schema::Database::Open((dir_ / "renewmatch.db").string());
-            ASSERT_TRUE(db.has_value());
-            ASSERT_TRUE((*db)->Migrate().has_value());
-            auto admin = api::BootstrapAdmin(**db);
-            ASSERT_TRUE(admin.has_value() && admin->has_value());
-            admin_ = (*admin)->token;
-        }
+        admin_ = BootstrapAdminOffline(dir_ / "renewmatch.db");
+        ASSERT_FALSE(admin_.empty());
         StartServer();
         buyer_org_ = CreateOrg("buyer");
         buyer2_org_ = CreateOrg("buyer");

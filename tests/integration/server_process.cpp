@@ -1,5 +1,7 @@
 #include "tests/integration/server_process.hpp"
 
+#include "api/keys.hpp"
+#include "schema/database.hpp"
 #include "tests/support/test_util.hpp"
 
 #include <fcntl.h>
@@ -207,6 +209,25 @@ ServerProcess::~ServerProcess() {
     }
     if (pidfd_ >= 0) close(pidfd_);
     if (reader_.joinable()) reader_.join();
+}
+
+std::string BootstrapAdminOffline(const std::filesystem::path& db_path) {
+    auto db = schema::Database::Open(db_path.string());
+    if (!db) {
+        ADD_FAILURE() << "cannot open " << db_path << ": " << db.error().message();
+        return {};
+    }
+    std::string why;
+    if (!(*db)->Migrate(&why)) {
+        ADD_FAILURE() << "cannot migrate " << db_path << ": " << why;
+        return {};
+    }
+    auto key = api::BootstrapAdmin(**db);
+    if (!key || !key->has_value()) {
+        ADD_FAILURE() << "cannot bootstrap the administrator key in " << db_path;
+        return {};
+    }
+    return (*key)->token;
 }
 
 }  // namespace renewmatch::testing

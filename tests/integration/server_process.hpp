@@ -32,6 +32,11 @@ struct TestCert {
 };
 const TestCert& SharedTestCert();
 
+// Creates and migrates the database at `db_path` and makes the first administrator key offline,
+// as an operator does with `renewmatch admin bootstrap` before the daemon starts. Returns the
+// key's token, or "" after failing the current test.
+std::string BootstrapAdminOffline(const std::filesystem::path& db_path);
+
 class ServerProcess {
   public:
     // Launches renewmatchd. `data_dir` holds the database (renewmatch.db). Fails the current

@@ -9,6 +9,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <gtest/gtest.h>
 #include <openssl/ssl.h>
 
 #include <functional>
@@ -205,6 +206,28 @@ std::string PlainTcpExchange(std::uint16_t port,
     ioc.run();
     *how_it_ended = result;
     return received;
+}
+
+api::HttpResponse CallOnce(std::uint16_t port,
+                           api::http::verb method,
+                           const std::string& target,
+                           const std::string& token,
+                           std::string body,
+                           std::chrono::milliseconds timeout) {
+    TlsClientOptions options;
+    options.timeout = timeout;
+    TlsClient client(port, options);
+    api::HttpResponse response;
+    auto ec = client.Connect();
+    EXPECT_FALSE(ec) << ec.message();
+    if (ec) return response;
+    auto request = MakeRequest(method, target, std::move(body));
+    if (!token.empty()) request.set(api::http::field::authorization, "Bearer " + token);
+    if (!request.body().empty()) request.set(api::http::field::content_type, "application/json");
+    request.prepare_payload();
+    ec = client.Send(request, &response);
+    EXPECT_FALSE(ec) << ec.message();
+    return response;
 }
 
 }  // namespace renewmatch::testing

@@ -60,6 +60,16 @@ api::HttpRequest MakeRequest(api::http::verb method,
                              const std::string& target,
                              std::string body = {});
 
+// One request on a fresh connection: "Authorization: Bearer <token>" when a token is given, a
+// JSON body when `body` is not empty. A transport error fails the current test and yields an
+// empty response.
+api::HttpResponse CallOnce(std::uint16_t port,
+                           api::http::verb method,
+                           const std::string& target,
+                           const std::string& token,
+                           std::string body = {},
+                           std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
 // Sends `bytes` over plain TCP and returns whatever arrives until the server closes or
 // `limit` passes; *how_it_ended says which (eof, connection reset, timeout, ...).
 std::string PlainTcpExchange(std::uint16_t port,
