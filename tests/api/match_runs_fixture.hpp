@@ -159,6 +159,29 @@ class MatchRunsFixture : public ::testing::Test {
         }
     }
 
+    // Publishes the variant-0 supply catalog (lines 0..n) with new prices for every line whose
+    // (i * 7 + round) % 16 == 0: up or down by up to 35 %, nothing else changed (the demand lists
+    // are left alone).
+    void PublishPrices(int supply_n, int round) {
+        std::mt19937 rng(42);
+        std::string supply = R"({"kind":"supply","series":"cat","title":"目录","lines":[)";
+        for (int i = 0; i < supply_n; ++i) {
+            std::string line = SupplyLine(i, rng, 0);
+            if ((i * 7 + round) % 16 == 0) {
+                const std::string key = R"("price":{"amount":)";
+                const auto at = line.find(key) + key.size();
+                const auto end = line.find(',', at);
+                const long amount = std::stol(line.substr(at, end - at));
+                const long percent = 65 + ((i * 13 + round * 5) % 71);  // 65..135 %
+                line.replace(at, end - at, std::to_string(amount * percent / 100 + round));
+            }
+            supply += (i == 0 ? "" : ",") + line;
+        }
+        supply += "]}";
+        auto r = Send(http::verb::post, "/v1/lists", "supplier", supply);
+        ASSERT_TRUE(r.result_int() == 201 || r.result_int() == 200) << r.body().substr(0, 500);
+    }
+
     schema::RunRecord Run(RunRequest request,
                           std::size_t batch = 7,
                           std::optional<std::int64_t> epoch = std::nullopt,

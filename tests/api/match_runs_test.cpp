@@ -214,6 +214,53 @@ TEST_F(MatchRunsTest, IncrementalEqualsFullRunOfTheSameEpochAndRescoresLess) {
     EXPECT_EQ(static_cast<std::int64_t>(diffs->size()), inc.entered_count + inc.left_count);
 }
 
+// Executor-level equivalence for the patched top-k (matcher::PatchTopK): rounds in which only
+// prices change (of lines in stored top-ks and elsewhere, up and down: patches that succeed,
+// keep the top-k, or are refused because a line fell out), and one with new, withdrawn and
+// retitled lines; after every round the incremental run's rows equal, row by row, those of a
+// full run in the same statistics epoch.
+TEST_F(MatchRunsTest, PatchedIncrementalRunsEqualFullRunsRowByRow) {
+    PublishData(150, 25, 0);
+    RunRequest full;
+    full.top_k = 4;
+    const auto base = Run(full);
+    ASSERT_EQ(base.status, "succeeded") << base.error;
+    std::int64_t patched_total = 0;
+    std::string notes;
+    for (int round = 1; round <= 4; ++round) {
+        now_ms_ += 3'600'000;
+        if (round == 4) {
+            PublishData(150, 25, 1);  // titles, prices, withdrawals and new lines
+        } else {
+            PublishPrices(150, round);
+        }
+        RunRequest incremental = full;
+        incremental.mode = "incremental";
+        const auto inc = Run(incremental);
+        ASSERT_EQ(inc.status, "succeeded") << inc.error;
+        EXPECT_EQ(inc.stats_epoch_run_id, base.id);
+        const auto reference = Run(full, 7, base.id);
+        ASSERT_EQ(reference.status, "succeeded") << reference.error;
+        EXPECT_EQ(Results(inc.id), Results(reference.id))
+            << "round " << round << ": incremental (" << inc.note
+            << ") differs from the full run of the same epoch";
+        // The reference must not become the next incremental run's base: mark it failed.
+        ASSERT_OK(db_->Write([&](schema::Connection& c) -> Result<void> {
+            auto stmt = c.Prepare("UPDATE match_runs SET status = 'failed' WHERE id = ?");
+            if (!stmt) return stmt.error();
+            stmt->BindAll(reference.id);
+            if (auto r = stmt->Exec(); !r) return r.error();
+            return {};
+        }));
+        const auto at = inc.note.find(" patched without a query");
+        ASSERT_NE(at, std::string::npos) << inc.note;
+        const auto from = inc.note.rfind(' ', at - 1);
+        patched_total += std::stoll(inc.note.substr(from + 1, at - from - 1));
+        notes += "\n" + inc.note;
+    }
+    EXPECT_GT(patched_total, 3) << "the price rounds patch stored top-ks:" << notes;
+}
+
 TEST_F(MatchRunsTest, RunRequestValidation) {
     auto ok = DecodeRunRequest(
         R"({"mode":"incremental","scope":{"classificationPrefix":"4261","region":"32","orgId":3},"allocate":true,"weights":"price","topK":20})");
