@@ -192,6 +192,13 @@ void Collect(std::deque<DecodedBatch<Line>>& batches,
              std::vector<matcher::LineId>* failed,
              std::size_t& skipped,
              std::string& problem) {
+    std::size_t total = 0;
+    for (const DecodedBatch<Line>& batch : batches) total += batch.lines.size();
+    if (builder != nullptr) {
+        builder->Reserve(builder->size() + total);
+    } else {
+        lines->reserve(lines->size() + total);
+    }
     for (DecodedBatch<Line>& batch : batches) {
         skipped += batch.failed.size();
         if (problem.empty()) problem = batch.problem;
