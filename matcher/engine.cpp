@@ -468,6 +468,20 @@ bool BetterCandidate(const Candidate& a, const Candidate& b) {
     return a.id < b.id;
 }
 
+// Offers `candidate` to the top-k heap `top` (front = the worst kept candidate): kept while
+// fewer than k are held, else it replaces the worst when better.
+void OfferToTopK(std::vector<Candidate>& top, std::size_t k, Candidate&& candidate) {
+    auto worst_first = [](const Candidate& x, const Candidate& y) { return BetterCandidate(x, y); };
+    if (top.size() < k) {
+        top.push_back(std::move(candidate));
+        std::push_heap(top.begin(), top.end(), worst_first);
+    } else if (BetterCandidate(candidate, top.front())) {
+        std::pop_heap(top.begin(), top.end(), worst_first);
+        top.back() = std::move(candidate);
+        std::push_heap(top.begin(), top.end(), worst_first);
+    }
+}
+
 // Prefetch distances (in candidates) for the classification-only visit.
 constexpr std::size_t kPrefetchFar = 16;
 constexpr std::size_t kPrefetchNear = 8;
@@ -639,8 +653,7 @@ MatchResult RunQuery(const Snapshot<Line>& snapshot,
     }
     const double text_weight = config.Weight(Feature::kText);
     std::vector<Candidate> top;  // a heap whose front is the worst kept candidate
-    auto worst_first = [](const Candidate& x, const Candidate& y) { return BetterCandidate(x, y); };
-    Candidate candidate;  // reused: evaluate overwrites it whenever the line passes
+    Candidate candidate;         // reused: evaluate overwrites it whenever the line passes
     bool class_only_merged = class_only.empty();
     // Once the text candidates are exhausted, the classification-only ones (all raw 0, visited
     // in doc order, as the heap would pop them) are read straight from the sorted list.
@@ -705,14 +718,7 @@ MatchResult RunQuery(const Snapshot<Line>& snapshot,
             ++result.rejected[static_cast<std::size_t>(outcome.failed)];
             continue;
         }
-        if (top.size() < k) {
-            top.push_back(std::move(candidate));
-            std::push_heap(top.begin(), top.end(), worst_first);
-        } else if (BetterCandidate(candidate, top.front())) {
-            std::pop_heap(top.begin(), top.end(), worst_first);
-            top.back() = std::move(candidate);
-            std::push_heap(top.begin(), top.end(), worst_first);
-        }
+        OfferToTopK(top, k, std::move(candidate));
     }
     std::sort(top.begin(), top.end(), BetterCandidate);
     result.candidates = std::move(top);
@@ -1022,20 +1028,11 @@ MatchResult MatchDemand(const SupplySnapshot& snapshot,
     auto text_of = [best_raw](double raw) { return best_raw > 0 ? raw / best_raw : 0.0; };
 
     std::vector<Candidate> top;  // a heap whose front is the worst kept candidate
-    auto worst_first = [](const Candidate& x, const Candidate& y) { return BetterCandidate(x, y); };
-    Candidate candidate;  // reused: scoring overwrites it
     auto full = [&] { return top.size() == k; };
     auto keep = [&](std::size_t s, std::uint32_t d, double text_value) {
-        candidate =
-            ScorePairPrepared(prepared, snapshot.segment(s).lines[d], text_value, config, context);
-        if (top.size() < k) {
-            top.push_back(std::move(candidate));
-            std::push_heap(top.begin(), top.end(), worst_first);
-        } else if (BetterCandidate(candidate, top.front())) {
-            std::pop_heap(top.begin(), top.end(), worst_first);
-            top.back() = std::move(candidate);
-            std::push_heap(top.begin(), top.end(), worst_first);
-        }
+        OfferToTopK(
+            top, k,
+            ScorePairPrepared(prepared, snapshot.segment(s).lines[d], text_value, config, context));
     };
     auto reject = [&](Filter f) { ++result.rejected[static_cast<std::size_t>(f)]; };
 

@@ -230,6 +230,22 @@ struct ChangeStats {
     int changed = 0;
 };
 
+// The snapshot after a batch of net changes (one final version per line; nullopt = withdrawn).
+std::shared_ptr<const SupplySnapshot> ApplyChanges(
+    const std::shared_ptr<const SupplySnapshot>& snapshot,
+    const std::map<LineId, std::optional<SupplyLine>>& changes) {
+    std::vector<SupplyLine> upserts;
+    std::vector<LineId> withdrawals;
+    for (const auto& [id, version] : changes) {
+        if (version) {
+            upserts.push_back(*version);
+        } else {
+            withdrawals.push_back(id);
+        }
+    }
+    return SupplySnapshot::Apply(snapshot, upserts, withdrawals);
+}
+
 // One random single change to the catalog; returns (changed id, new version or nullopt).
 std::pair<LineId, std::optional<SupplyLine>> RandomChange(Gen& gen,
                                                           const SupplySnapshot& snapshot,
@@ -348,16 +364,7 @@ TEST(ImpactTest, IncrementalRoundsEqualAFullRunWithTheSameStatistics) {
                 auto [id, version] = RandomChange(gen, *snapshot, next_id);
                 changes[id] = version;
             }
-            std::vector<SupplyLine> upserts;
-            std::vector<LineId> withdrawals;
-            for (const auto& [id, version] : changes) {
-                if (version) {
-                    upserts.push_back(*version);
-                } else {
-                    withdrawals.push_back(id);
-                }
-            }
-            const auto next = SupplySnapshot::Apply(snapshot, upserts, withdrawals);
+            const auto next = ApplyChanges(snapshot, changes);
             for (std::size_t i = 0; i < demands.size(); ++i) {
                 const StoredResultSummary summary = StoredResultSummary::Of(stored[i], kK);
                 bool impacted = false;
@@ -671,16 +678,7 @@ TEST(ImpactTest, PatchedTopKEqualsAFreshQuery) {
                 auto [id, version] = PatchChange(gen, *snapshot, top_ids, next_id);
                 batch[id] = version;
             }
-            std::vector<SupplyLine> upserts;
-            std::vector<LineId> withdrawals;
-            for (const auto& [id, version] : batch) {
-                if (version) {
-                    upserts.push_back(*version);
-                } else {
-                    withdrawals.push_back(id);
-                }
-            }
-            const auto next = SupplySnapshot::Apply(snapshot, upserts, withdrawals);
+            const auto next = ApplyChanges(snapshot, batch);
             // Each changed line prepared once, and the demands its old or new version reaches.
             std::vector<PreparedChange> changes;
             std::map<LineId, std::set<LineId>> reached;  // demand -> changed lines
