@@ -423,6 +423,12 @@ struct Ranked {
     std::size_t doc;  // global doc number
 };
 
+// A text candidate whose global bound can reach the k-th score, awaiting its record read.
+struct Pending {
+    double text_value;
+    std::size_t doc;  // global doc number
+};
+
 // A candidate that passed the record filters, with its exact-or-larger score bound.
 struct Survivor {
     double bound;  // w_text * text + RestUpper (or + the query's rest for kExactOnLine lines)
@@ -496,6 +502,13 @@ struct Outcome {
 // instead of zeroing (or allocating) doc_space entries per query, and the candidate lists.
 // Grows to the largest doc_space seen by the thread (12 B per document) and is kept for the
 // thread's lifetime. RunQuery is not re-entered on one thread (evaluate never queries).
+// One query term's postings in one segment, consumed block by block by Generate.
+struct PostingCursor {
+    const Posting* next;
+    const Posting* end;
+    double term_weight;  // query weight * idf (0 for classification terms)
+};
+
 struct QueryScratch {
     std::vector<double> acc;
     std::vector<std::uint32_t> stamp;  // == epoch: acc is valid and the doc is a candidate
@@ -505,6 +518,10 @@ struct QueryScratch {
     std::vector<Ranked> heap;
     std::vector<Ranked> seeds;        // MatchDemand: the best text candidates, evaluated first
     std::vector<Survivor> survivors;  // MatchDemand: screened candidates, by bound
+    std::vector<Pending> pending;     // MatchDemand: screening, lines above the global bound
+    std::vector<std::pair<const std::string*, double>> term_weights;  // Generate
+    std::vector<PostingCursor> cursors;                               // Generate: text terms
+    std::vector<PostingCursor> class_cursors;                         // Generate: class terms
 
     void Begin(std::size_t doc_space) {
         if (stamp.size() < doc_space) {
@@ -520,6 +537,7 @@ struct QueryScratch {
         heap.clear();
         seeds.clear();
         survivors.clear();
+        pending.clear();
     }
 };
 
@@ -529,9 +547,20 @@ QueryScratch& ThreadScratch() {
 }
 
 // Candidate generation (the relevance gate): BM25 accumulated term-at-a-time over the postings of
-// the query's terms into `scratch.acc` (lines in `scratch.touched`, in first-touch order), then
-// the lines reached only through the query's compatible classification (`scratch.class_only`,
-// raw BM25 0). Unpinned query terms go to `result.unpinned_terms`.
+// the query's terms into `scratch.acc`, then the lines reached only through the query's
+// compatible classification (`scratch.class_only`, raw BM25 0). Unpinned query terms go to
+// `result.unpinned_terms`.
+//
+// Blocked: each segment's doc range is cut into blocks of kGenerateBlock docs, and every term's
+// postings (doc-sorted, one cursor per term) are consumed block by block, so the accumulator,
+// stamps and lengths of one block stay in cache while all the terms pass over it (term-at-a-time
+// over the whole doc space streamed ~16 B per doc per common term through memory). Per doc the
+// terms still add up in query-term order with the same operations, so every raw BM25 is
+// bit-identical to the unblocked accumulation. `scratch.touched` and `scratch.class_only` are in
+// block order (ascending global doc across blocks; first-touch order inside a block): every user
+// of them is independent of their order (ties are broken by doc or id).
+constexpr std::uint32_t kGenerateBlock = 8192;
+
 template <class Line>
 void Generate(const Snapshot<Line>& snapshot,
               const QueryTerms& query,
@@ -548,45 +577,75 @@ void Generate(const Snapshot<Line>& snapshot,
     std::vector<std::uint32_t>& stamp = scratch.stamp;
     const std::uint32_t epoch = scratch.epoch;
     std::vector<std::size_t>& touched = scratch.touched;
+    std::vector<std::size_t>& class_only = scratch.class_only;
+    // Term weights in query-term order (df looked up once per term, as before: the unpinned
+    // terms are reported in that order).
+    std::vector<std::pair<const std::string*, double>>& weights = scratch.term_weights;
+    weights.clear();
     for (const auto& [term, qw] : query.weighted) {
         const std::uint32_t df =
             QueryDocumentFrequencyOf(snapshot, term, statistics, &result.unpinned_terms);
         if (df == 0) continue;
         const double dfd = static_cast<double>(df);
         const double idf = std::log(1.0 + (n - dfd + 0.5) / (dfd + 0.5));
-        const double term_weight = qw * idf;
-        for (std::size_t s = 0; s < snapshot.segment_count(); ++s) {
-            const Segment<Line>& segment = snapshot.segment(s);
-            const std::size_t base = snapshot.segment_base(s);
-            for (const Posting& p : segment.Find(term)) {
-                if (snapshot.Deleted(s, p.doc)) continue;
-                const double tf = static_cast<double>(p.tf);
-                const double len = static_cast<double>(segment.lengths[p.doc]);
-                const double norm = k1 * (1 - b + b * len / avgdl);
-                const std::size_t g = base + p.doc;
-                if (stamp[g] != epoch) {
-                    stamp[g] = epoch;
-                    acc[g] = 0.0;
-                    touched.push_back(g);
-                }
-                acc[g] += term_weight * tf * (k1 + 1) / (tf + norm);
+        weights.emplace_back(&term, qw * idf);
+    }
+    std::vector<PostingCursor>& cursors = scratch.cursors;
+    std::vector<PostingCursor>& class_cursors = scratch.class_cursors;
+    for (std::size_t s = 0; s < snapshot.segment_count(); ++s) {
+        const Segment<Line>& segment = snapshot.segment(s);
+        const std::size_t base = snapshot.segment_base(s);
+        const std::uint32_t* lengths = segment.lengths.data();
+        cursors.clear();
+        class_cursors.clear();
+        for (const auto& [term, term_weight] : weights) {
+            const std::span<const Posting> postings = segment.Find(*term);
+            if (!postings.empty()) {
+                cursors.push_back(
+                    {postings.data(), postings.data() + postings.size(), term_weight});
             }
         }
-    }
-    // Lines reached only through the classification have raw BM25 0 and come last in the
-    // visit order; they are kept aside and only visited if the visit gets that far.
-    std::vector<std::size_t>& class_only = scratch.class_only;
-    for (const std::string& term : query.class_terms) {
-        for (std::size_t s = 0; s < snapshot.segment_count(); ++s) {
-            const std::size_t base = snapshot.segment_base(s);
-            for (const Posting& p : snapshot.segment(s).Find(term)) {
-                if (snapshot.Deleted(s, p.doc)) continue;
-                const std::size_t g = base + p.doc;
-                if (stamp[g] != epoch) {
-                    stamp[g] = epoch;
-                    acc[g] = 0.0;
-                    class_only.push_back(g);
+        for (const std::string& term : query.class_terms) {
+            const std::span<const Posting> postings = segment.Find(term);
+            if (!postings.empty()) {
+                class_cursors.push_back({postings.data(), postings.data() + postings.size(), 0});
+            }
+        }
+        if (cursors.empty() && class_cursors.empty()) continue;
+        const auto docs = static_cast<std::uint32_t>(segment.lines.size());
+        for (std::uint32_t lo = 0; lo < docs; lo += kGenerateBlock) {
+            const std::uint32_t hi = docs - lo > kGenerateBlock ? lo + kGenerateBlock : docs;
+            for (PostingCursor& c : cursors) {
+                const double term_weight = c.term_weight;
+                const Posting* it = c.next;
+                for (; it != c.end && it->doc < hi; ++it) {
+                    const Posting& p = *it;
+                    if (snapshot.Deleted(s, p.doc)) continue;
+                    const double tf = static_cast<double>(p.tf);
+                    const double len = static_cast<double>(lengths[p.doc]);
+                    const double norm = k1 * (1 - b + b * len / avgdl);
+                    const std::size_t g = base + p.doc;
+                    if (stamp[g] != epoch) {
+                        stamp[g] = epoch;
+                        acc[g] = 0.0;
+                        touched.push_back(g);
+                    }
+                    acc[g] += term_weight * tf * (k1 + 1) / (tf + norm);
                 }
+                c.next = it;
+            }
+            for (PostingCursor& c : class_cursors) {
+                const Posting* it = c.next;
+                for (; it != c.end && it->doc < hi; ++it) {
+                    if (snapshot.Deleted(s, it->doc)) continue;
+                    const std::size_t g = base + it->doc;
+                    if (stamp[g] != epoch) {
+                        stamp[g] = epoch;
+                        acc[g] = 0.0;
+                        class_only.push_back(g);
+                    }
+                }
+                c.next = it;
             }
         }
     }
@@ -1065,20 +1124,40 @@ MatchResult MatchDemand(const SupplySnapshot& snapshot,
     //    without reading anything; the others get the record filters (counted) and, passing,
     //    their per-record bound; those that can still reach the k-th score become survivors.
     std::vector<Survivor>& survivors = scratch.survivors;
+    //    Two passes: the global bound first (reads only the accumulator, in doc order), then the
+    //    records of the lines left, prefetched in two stages (the record kFar ahead; the
+    //    classification codes and areas it points to kNear ahead, once it has arrived): the
+    //    side-array reads were the stall of the one-pass screening.
+    std::vector<Pending>& pending = scratch.pending;
     auto screen = [&](const std::vector<std::size_t>& list, bool text) {
-        constexpr std::size_t kAhead = 16;
-        for (std::size_t i = 0; i < list.size(); ++i) {
-            if (i + kAhead < list.size()) {
-                const auto [ps, pd] = locate(list[i + kAhead]);
-                const SupplyRecords& r = snapshot.segment(ps).records;
-                __builtin_prefetch(&r.lines[pd]);
-            }
-            const std::size_t g = list[i];
+        pending.clear();
+        for (const std::size_t g : list) {
             const double raw = text ? acc[g] : 0.0;
             if (raw < 0) continue;  // an evaluated seed
             const double text_value = text_of(raw);
+            if (full() && text_weight * text_value + rest + kSlack < top.front().score) continue;
+            pending.push_back({text_value, g});
+        }
+        constexpr std::size_t kFar = 24;
+        constexpr std::size_t kNear = 12;
+        const std::size_t count = pending.size();
+        for (std::size_t i = 0; i < count; ++i) {
+            if (i + kFar < count) {
+                const auto [ps, pd] = locate(pending[i + kFar].doc);
+                __builtin_prefetch(&snapshot.segment(ps).records.lines[pd]);
+            }
+            if (i + kNear < count) {
+                const auto [ps, pd] = locate(pending[i + kNear].doc);
+                const SupplyRecords& r = snapshot.segment(ps).records;
+                const SupplyRecord& record = r.lines[pd];
+                if (record.class_count > 0) __builtin_prefetch(&r.classes[record.classes_begin]);
+                if (record.service_count + record.excluded_count > 0) {
+                    __builtin_prefetch(&r.areas[record.areas_begin]);
+                }
+            }
+            const std::size_t g = pending[i].doc;
+            const double text_value = pending[i].text_value;
             const double text_part = text_weight * text_value;
-            if (full() && text_part + rest + kSlack < top.front().score) continue;
             ++result.examined;
             const auto [s, d] = locate(g);
             const SupplyRecords& segment_records = snapshot.segment(s).records;

@@ -513,3 +513,94 @@ TEST(BoundOrderedVisitTest, PinnedStatisticsAndSegments) {
 
 }  // namespace
 }  // namespace renewmatch::matcher
+
+namespace renewmatch::matcher {
+namespace {
+
+// Generation is blocked (engine.cpp: kGenerateBlock = 8192 docs per block): a catalog of three
+// blocks in its first segment (8192 + 8192 + 3616 docs), a second segment, tombstones in both
+// (withdrawals and replacements), demands with several classification terms whose postings cross
+// every block boundary. Against the exhaustive reference, computed once per demand for the largest
+// k, with every smaller k compared on its prefix.
+TEST(BoundOrderedVisitTest, BlockedGenerationAcrossBlocksSegmentsAndTombstones) {
+    Random r(2026);
+    std::vector<SupplyLine> lines;
+    for (LineId id = 1; id <= 22000; ++id) lines.push_back(RandomSupply(r, id));
+    std::vector<SupplyLine> first(lines.begin(), lines.begin() + 20000);
+    std::vector<SupplyLine> second(lines.begin() + 20000, lines.end());
+    auto snapshot = SupplySnapshot::Build(first);
+    // Withdraw ids around the block boundaries of the first segment and replace a few more.
+    std::vector<LineId> withdrawn = {1, 8192, 8193, 16384, 16385, 19999};
+    for (LineId id = 100; id <= 20000; id += 997) withdrawn.push_back(id);
+    std::vector<SupplyLine> replaced;
+    for (LineId id = 8194; id <= 8200; ++id) {
+        SupplyLine s = RandomSupply(r, id);
+        s.title = "数控 车床 " + s.title;
+        replaced.push_back(s);
+    }
+    std::vector<SupplyLine> upserts = second;
+    upserts.insert(upserts.end(), replaced.begin(), replaced.end());
+    snapshot = SupplySnapshot::Apply(snapshot, upserts, withdrawn);
+    // Then tombstones in the second segment too.
+    const std::vector<LineId> later = {20001, 21000, 22000};
+    snapshot = SupplySnapshot::Apply(snapshot, {}, later);
+    withdrawn.insert(withdrawn.end(), later.begin(), later.end());
+    ASSERT_GE(snapshot->segment_count(), 2u);
+    ASSERT_GT(snapshot->segment(0).lines.size(), 2u * 8192u);
+    std::vector<SupplyLine> live;
+    for (const SupplyLine& s : lines) {
+        const bool gone = std::find(withdrawn.begin(), withdrawn.end(), s.id) != withdrawn.end();
+        const bool swapped = s.id >= 8194 && s.id <= 8200;
+        if (!gone && !swapped) live.push_back(s);
+    }
+    live.insert(live.end(), replaced.begin(), replaced.end());
+    ASSERT_EQ(live.size(), snapshot->live_count());
+
+    const World& w = Shared();
+    std::uint64_t full = 0;
+    std::uint64_t not_full = 0;
+    std::uint64_t full_examined = 0;
+    std::uint64_t full_generated = 0;
+    for (int q = 0; q < 6; ++q) {
+        DemandLine demand = RandomDemand(r, 9000 + q);
+        demand.status = "open";
+        demand.response_deadline.reset();
+        if (q % 2 == 0) {
+            // Two classification terms ("\x01CPV:42", "\x01CPV:31"): class-only lines from both.
+            demand.classification = {"CPV", "42621100-6"};
+            demand.additional_classifications = {{"CPV", "31440000-2"}};
+        }
+        if (q == 5) demand.title = "robot";  // one text term
+        const std::size_t big = live.size();
+        const Reference want = Exhaustive(*snapshot, live, demand, big, w.config, w.context);
+        ASSERT_GT(want.generated, 2u * 8192u / 4u) << q;  // postings cross the block boundaries
+        for (std::size_t k : {std::size_t{1}, std::size_t{10}, std::size_t{100}, big}) {
+            const MatchResult got = MatchDemand(*snapshot, demand, k, w.config, w.context);
+            const std::size_t expect = std::min(k, want.top.size());
+            ASSERT_EQ(got.candidates.size(), expect) << q << " k " << k;
+            for (std::size_t i = 0; i < expect; ++i) {
+                EXPECT_EQ(got.candidates[i].id, want.top[i].id) << q << " k " << k << " " << i;
+                EXPECT_EQ(got.candidates[i].score, want.top[i].score) << q << " " << i;
+            }
+            EXPECT_EQ(got.generated, want.generated) << q;
+            EXPECT_EQ(got.text_normaliser, want.normaliser) << q;
+            EXPECT_EQ(got.text_normaliser_id, want.normaliser_id) << q;
+            if (got.candidates.size() < k) {
+                ++not_full;
+                EXPECT_EQ(got.rejected, want.rejected) << q << " k " << k;
+                EXPECT_EQ(got.examined, got.generated) << q;
+                EXPECT_EQ(got.pruned, 0u) << q;
+            } else {
+                ++full;
+                full_examined += got.examined;
+                full_generated += got.generated;
+            }
+        }
+    }
+    EXPECT_GT(full, 0u);
+    EXPECT_LT(full_examined, full_generated);  // the bounds do skip record reads here
+    EXPECT_GT(not_full, 0u);
+}
+
+}  // namespace
+}  // namespace renewmatch::matcher
