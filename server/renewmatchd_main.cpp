@@ -153,6 +153,8 @@ int main(int argc, char** argv) {
     if (rc != 0) {
         // The drain deadline passed with work still running: leave without waiting for it. The
         // database is transactional, so abandoned requests leave nothing half-written.
+        // std::_Exit skips the log's atexit hook: write the buffered request lines first.
+        rs::FlushLog();
         std::fflush(stdout);
         std::_Exit(rc);
     }
