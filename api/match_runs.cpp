@@ -21,6 +21,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -414,7 +415,8 @@ class Executor {
 
         // Which changed lines reach which demands (old and new versions); each changed line is
         // prepared once (analysed terms, length, classification terms) for the impact checks.
-        std::unordered_map<std::int64_t, std::vector<std::int64_t>> reached_by;  // demand -> lines
+        // demand -> the changed lines reaching it, in line id order
+        std::unordered_map<std::int64_t, std::vector<const matcher::PreparedChange*>> reached_by;
         std::unordered_map<std::int64_t, matcher::PreparedChange> changes;
         const auto reach_start = std::chrono::steady_clock::now();
         // Old versions from the line history (serially: database reads), then the reach of
@@ -422,6 +424,7 @@ class Executor {
         // (lines in id order, so every demand's list is in line id order).
         std::vector<std::int64_t> line_ids;
         std::vector<std::optional<matcher::SupplyLine>> old_versions;
+        std::size_t same_text = 0;  // changed lines whose text is the base run's
         for (const auto& [line_id, revision] : first_revision) {
             line_ids.push_back(line_id);
             old_versions.emplace_back();
@@ -431,6 +434,13 @@ class Executor {
                 auto old = OldSupply(line_id, revision - 1);
                 if (!old) return "reading line history failed: " + old.error().message();
                 old_versions.back() = std::move(*old);
+                // A re-price (same text as the version the base run saw, which was live then):
+                // the checks dismiss it by its record before any text work.
+                if (old_versions.back() && old_versions.back()->status != "withdrawn") {
+                    auto& change = changes.at(line_id);
+                    change.MarkTextUnchanged(*old_versions.back(), *view_.supply);
+                    if (change.text_unchanged) ++same_text;
+                }
             }
         }
         const auto parallel_for = matcher::ThreadedFor(std::max(1u, env_.threads));
@@ -441,7 +451,8 @@ class Executor {
             reaches[i] = matcher::ReachableDemands(*view_.demands, versions, config_);
         });
         for (std::size_t i = 0; i < line_ids.size(); ++i) {
-            for (const auto d : reaches[i]) reached_by[d].push_back(line_ids[i]);
+            const matcher::PreparedChange* change = &changes.at(line_ids[i]);
+            for (const auto d : reaches[i]) reached_by[d].push_back(change);
         }
         reaches.clear();
 
@@ -449,12 +460,13 @@ class Executor {
         struct Check {
             const matcher::DemandLine* demand = nullptr;
             const schema::DemandSummary* base = nullptr;
-            const std::vector<std::int64_t>* lines = nullptr;
+            const std::vector<const matcher::PreparedChange*>* lines = nullptr;
             matcher::StoredResultSummary stored;
             std::vector<schema::ResultRow> stored_rows;  // the base run's rows, rank order
             bool rescore = false;
             matcher::ImpactReason reason = matcher::ImpactReason::kNone;
             std::size_t checks = 0;
+            std::size_t without_text = 0;  // checks settled by the record alone
             std::vector<std::pair<std::string, std::uint32_t>> unpinned;
             matcher::TopKPatch patch;  // exact and not the stored top-k: patched
         };
@@ -507,6 +519,7 @@ class Executor {
         // had in sequence).
         const auto k = static_cast<std::size_t>(run_.top_k);
         std::size_t impact_checks = 0;
+        std::size_t checks_without_text = 0;
         const auto checks_start = std::chrono::steady_clock::now();
         const auto reach_ms =
             std::chrono::duration_cast<std::chrono::milliseconds>(checks_start - reach_start)
@@ -540,11 +553,10 @@ class Executor {
                 matcher::PreparedImpactDemand prepared(*check.demand, *view_.supply, config_,
                                                        context_);
                 prepared.UseDictionary(dictionary);
-                std::vector<const matcher::PreparedChange*> lines;
-                lines.reserve(check.lines->size());
-                for (const auto line_id : *check.lines) lines.push_back(&changes.at(line_id));
-                check.checks = lines.size();
-                check.patch = matcher::PatchTopK(prepared, check.stored, lines, config_, context_);
+                check.checks = check.lines->size();
+                check.patch =
+                    matcher::PatchTopK(prepared, check.stored, *check.lines, config_, context_);
+                check.without_text = check.patch.without_text;
                 check.unpinned = std::move(check.patch.unpinned_terms);
                 if (!check.patch.exact) {
                     check.rescore = true;
@@ -554,6 +566,7 @@ class Executor {
             for (std::size_t i = start; i < end; ++i) {
                 Check& check = to_check[i];
                 impact_checks += check.checks;
+                checks_without_text += check.without_text;
                 for (auto& term : check.unpinned) {
                     if (stats_.document_frequency.emplace(term.first, term.second).second) {
                         pinned_.push_back(std::move(term));
@@ -578,10 +591,12 @@ class Executor {
         plan_.note = "incremental on run " + std::to_string(base_->id) + ": " +
                      std::to_string(rescore_.size()) + " of " + std::to_string(demands_.size()) +
                      " demands rescored; " + std::to_string(first_revision.size()) +
-                     " supply lines changed, " + std::to_string(reached_by.size()) +
+                     " supply lines changed (" + std::to_string(same_text) +
+                     " with the same text), " + std::to_string(reached_by.size()) +
                      " demands reachable (" + std::to_string(reach_ms) + " ms), " +
                      std::to_string(impact_checks) + " impact checks (" +
-                     std::to_string(checks_ms) + " ms); " + std::to_string(patched_.size()) +
+                     std::to_string(checks_ms) + " ms, " + std::to_string(checks_without_text) +
+                     " settled on the record without text); " + std::to_string(patched_.size()) +
                      " patched without a query; rescored: " + std::to_string(rescored_own) +
                      " own line changed, " + std::to_string(rescored_unchecked) +
                      " reached by more than " + std::to_string(max_checks) + " changed lines";
@@ -639,19 +654,21 @@ class Executor {
     }
 
     // Supply line `line_id` as of revision `revision`, from line_history: the fields the reach
-    // test reads (title, description, brand, model, classifications). nullopt when the history
-    // row is missing.
+    // test and the text comparison read (title, description, brand, model, classifications;
+    // `status` = the revision's status). nullopt when the history row is missing.
     Result<std::optional<matcher::SupplyLine>> OldSupply(std::int64_t line_id,
                                                          std::int64_t revision) {
+        std::string status;
         auto body = env_.db->Read([&](schema::Connection& c) -> Result<std::optional<std::string>> {
             auto stmt = c.Prepare(
-                "SELECT body FROM line_history WHERE entity = 'supply' AND line_id = ? AND "
-                "revision = ?");
+                "SELECT body, status FROM line_history WHERE entity = 'supply' AND line_id = ? "
+                "AND revision = ?");
             if (!stmt) return stmt.error();
             stmt->BindAll(line_id, revision);
             auto row = stmt->Step();
             if (!row) return row.error();
             if (!*row) return std::optional<std::string>();
+            status = stmt->ColumnText(1);
             return std::optional<std::string>(stmt->ColumnText(0));
         });
         if (!body) return body.error();
@@ -660,6 +677,7 @@ class Executor {
         if (!doc || !doc->IsObject()) return std::optional<matcher::SupplyLine>();
         matcher::SupplyLine s;
         s.id = line_id;
+        s.status = status;
         auto str = [&](const char* key) -> std::string {
             auto it = doc->FindMember(key);
             return it != doc->MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
@@ -981,6 +999,10 @@ class Executor {
 };
 
 }  // namespace
+
+unsigned DefaultRunThreads() {
+    return std::max(1u, std::thread::hardware_concurrency());
+}
 
 RunOutcome ExecuteRun(const RunEnvironment& env, std::int64_t run_id) {
     if (env.db == nullptr) return RunOutcome{"failed", "no database", {}};

@@ -88,6 +88,10 @@ schema::NewRun MakeNewRun(const RunRequest& request, std::string runner, std::in
 
 // ---- executor ----------------------------------------------------------------------------------
 
+// Matcher threads a run uses unless told otherwise (CLI --threads, RunSchedulerOptions): one per
+// hardware thread (at least 1), so a full run keeps every core busy.
+unsigned DefaultRunThreads();
+
 struct RunEnvironment {
     schema::Database* db = nullptr;
     MatchIndex* index = nullptr;

@@ -140,7 +140,17 @@ PreparedChange PreparedChange::Of(LineId changed_id,
     for (const auto& term : out.terms) out.length += term.second;
     out.class_terms =
         ClassTerms(new_version->classification, new_version->additional_classifications);
+    out.record = BuildSupplyRecords(std::span<const SupplyLine>(new_version, 1));
     return out;
+}
+
+void PreparedChange::MarkTextUnchanged(const SupplyLine& base_version,
+                                       const SupplySnapshot& current) {
+    text_unchanged = false;
+    if (line == nullptr) return;
+    if (IndexTerms(base_version, current.options()) != terms) return;
+    text_unchanged = ClassTerms(base_version.classification,
+                                base_version.additional_classifications) == class_terms;
 }
 
 void AssignTermIds(std::span<PreparedChange> changes, std::vector<std::string>& dictionary) {
@@ -176,7 +186,10 @@ PreparedImpactDemand::PreparedImpactDemand(const DemandLine& demand,
                                            const SupplySnapshot& current,
                                            const MatchConfig& config,
                                            const MatchContext& context)
-    : demand_(&demand), k1_(config.bm25_k1), b_(config.bm25_b) {
+    : demand_(&demand),
+      k1_(config.bm25_k1),
+      b_(config.bm25_b),
+      record_query_(demand, config, context) {
     const CorpusStatistics* statistics = context.statistics;
     empty_corpus_ = current.live_count() == 0;
     // DemandQuery: weighted text terms sorted by term, compatible classification terms.
@@ -374,6 +387,7 @@ TopKPatch PatchTopK(const PreparedImpactDemand& prepared,
         known.push_back(std::move(e));
     }
     const DemandLine& demand = prepared.demand();
+    const RecordQuery& records = prepared.record_query();
     for (const PreparedChange* change : changes) {
         const bool sets_normaliser =
             stored.text_normaliser_id != 0 && stored.text_normaliser_id == change->id;
@@ -381,6 +395,22 @@ TopKPatch PatchTopK(const PreparedImpactDemand& prepared,
             // Withdrawn: it is no candidate any more; the normaliser must not have been its.
             if (sets_normaliser) return fail(ImpactReason::kSetNormaliser);
             continue;
+        }
+        // The record gives exactly FirstFailingFilter's answer for the filters before the
+        // certifications, and an upper bound of the non-text score (line_record.hpp).
+        const bool on_record = !change->record.lines.empty() &&
+                               !change->record.lines.front().Has(SupplyRecord::kExactOnLine);
+        if (change->text_unchanged && !sets_normaliser && on_record) {
+            // Same text as when the stored result was computed: its raw BM25 is unchanged, at
+            // most the normaliser and never the normaliser's (smallest) id, so the normaliser
+            // stays whatever its text value; a filter failing, or a bound below the k-th score
+            // even with the best text value (1), leaves it out without any text work.
+            if (records.FirstFailing(change->record, 0) != Filter::kCount ||
+                (full &&
+                 records.BoundBelow(change->record, 0, prepared.text_weight(), stored.kth_score))) {
+                ++out.without_text;
+                continue;
+            }
         }
         const PairText text = prepared.Text(*change, &out.unpinned_terms);
         if (sets_normaliser) {
@@ -391,15 +421,24 @@ TopKPatch PatchTopK(const PreparedImpactDemand& prepared,
             return fail(ImpactReason::kReachesNormaliser);
         }
         const SupplyLine& line = *change->line;
-        if (!text.generated || FailsACheapFilter(demand, line, context.today)) continue;
+        if (!text.generated) continue;
+        if (on_record ? records.FirstFailing(change->record, 0) != Filter::kCount
+                      : FailsACheapFilter(demand, line, context.today)) {
+            continue;
+        }
         const double text_value =
             stored.text_normaliser > 0 ? text.raw / stored.text_normaliser : 0.0;
         if (full) {
             // A bound below the k-th score: it cannot rank at or above the k-th candidate, and
             // it can only be needed when fewer than k known candidates do (then: not exact).
+            // On the record the non-text part is the line's own (exact where the record knows
+            // the value, the ceiling elsewhere), else the demand's ceilings.
             const double clamped = text_value < 0 ? 0 : (text_value > 1 ? 1 : text_value);
-            const double bound = prepared.text_weight() * clamped + prepared.rest_ceiling() + 1e-9;
-            if (bound < stored.kth_score) continue;
+            const double text_part = prepared.text_weight() * clamped;
+            if (on_record ? records.BoundBelow(change->record, 0, text_part, stored.kth_score)
+                          : text_part + prepared.rest_ceiling() + 1e-9 < stored.kth_score) {
+                continue;
+            }
         }
         if (FirstFailingFilter(demand, line, config, context) != Filter::kCount) continue;
         TopKPatch::Entry e;
@@ -490,7 +529,11 @@ std::vector<LineId> ReachableDemands(const DemandSnapshot& demands,
     terms.erase(std::unique(terms.begin(), terms.end()), terms.end());
     std::vector<bool> seen(demands.doc_space(), false);
     std::vector<LineId> out;
+    // Once every live demand is reached the remaining postings add nothing (with common terms,
+    // e.g. CJK bigrams of a product family, that happens after a few terms).
+    const std::size_t all = demands.live_count();
     for (const std::string& term : terms) {
+        if (out.size() == all) break;
         for (std::size_t s = 0; s < demands.segment_count(); ++s) {
             const auto& segment = demands.segment(s);
             const std::size_t base = demands.segment_base(s);

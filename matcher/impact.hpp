@@ -24,6 +24,7 @@
 #include "matcher/domain.hpp"
 #include "matcher/engine.hpp"
 #include "matcher/index.hpp"
+#include "matcher/line_record.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -120,10 +121,28 @@ struct PreparedChange {
     // Optional (AssignTermIds): `terms` as (index in `dictionary`, weighted tf), same order.
     const std::vector<std::string>* dictionary = nullptr;
     std::vector<std::pair<std::uint32_t, std::uint32_t>> term_ids;
+    // The line's compact record (matcher/line_record.hpp; one entry, empty when withdrawn): the
+    // checks evaluate the hard filters before certifications and the non-text score bound on it
+    // (no strings, no SupplyLine access) unless it is kExactOnLine.
+    SupplyRecords record;
+    // Same text (MarkTextUnchanged): the line's analysed terms and classification terms equal
+    // those of `base_version`, its version in the snapshot the stored results were computed on.
+    // With pinned statistics its raw BM25 for every query is then the one the stored results
+    // saw, so it cannot move a normaliser it did not set (raw <= normaliser, and on a tie its id
+    // is larger than the normaliser's). The checks then test the record filters and the score
+    // bound with the best text value (1) BEFORE any text work, and dismiss a re-priced line
+    // that fails a filter or cannot reach the k-th score without merging its terms.
+    bool text_unchanged = false;
 
     static PreparedChange Of(LineId changed_id,
                              const SupplyLine* new_version,
                              const SupplySnapshot& current);
+    // Sets text_unchanged when this (not withdrawn) line's IndexTerms and ClassTerms equal
+    // `base_version`'s. Precondition (the caller's): `base_version` was live in the snapshot the
+    // stored results were computed on, and every stored result checked with this change was
+    // computed on that snapshot or on one where the line had the same text (an incremental run:
+    // the line's revision before the first change since the base run, status not withdrawn).
+    void MarkTextUnchanged(const SupplyLine& base_version, const SupplySnapshot& current);
 };
 
 // The sorted, unique terms of `changes` (returned), and each change's terms as indexes into
@@ -156,6 +175,8 @@ class PreparedImpactDemand {
     // + rest_ceiling().
     double text_weight() const { return text_weight_; }
     double rest_ceiling() const { return rest_ceiling_; }
+    // The record side of the checks (filters before certifications, per-line non-text bound).
+    const RecordQuery& record_query() const { return record_query_; }
 
   private:
     friend Impact ImpactOfChange(const PreparedImpactDemand& demand,
@@ -180,7 +201,8 @@ class PreparedImpactDemand {
     double avgdl_ = 0;
     bool empty_corpus_ = false;
     double text_weight_ = 0;
-    double rest_ceiling_ = 0;  // upper bound of the non-text features' weighted sum
+    double rest_ceiling_ = 0;   // upper bound of the non-text features' weighted sum
+    RecordQuery record_query_;  // borrows the MatchConfig: it must outlive this object
 };
 
 // The same answer as ImpactOfChange(demand.demand(), stored, change.id, change.line, current,
@@ -232,6 +254,9 @@ struct TopKPatch {
     };
     std::vector<Entry> top;  // the new top-k, best first (when exact)
     std::vector<std::pair<std::string, std::uint32_t>> unpinned_terms;
+    // Changed lines with PreparedChange::text_unchanged left out by their record (a filter, or
+    // the score bound with the best text value) before any text work.
+    std::size_t without_text = 0;
     // True when `top` is the stored top-k itself (same lines, none changed, same order).
     bool SameAsStored(std::size_t stored_size) const;
 };

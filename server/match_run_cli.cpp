@@ -118,7 +118,7 @@ int RunMatchRunCommand(const std::map<std::string, std::string>& flags,
         err << "\n";
         return 2;
     }
-    unsigned threads = 1;
+    unsigned threads = api::DefaultRunThreads();
     if (auto t = flag("threads")) {
         auto v = ParsePositive(*t);
         if (!v || *v > 256) {

@@ -5,7 +5,12 @@
 #include "schema/run_store.hpp"
 #include "server/log.hpp"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <limits>
 
 namespace renewmatch::server {
@@ -130,6 +135,17 @@ void RunScheduler::Cancelled(std::int64_t run_id) {
 }
 
 void RunScheduler::Loop() {
+    if (options_.nice_increment > 0) {
+        // Per thread on Linux (the tid is the "process" of setpriority); threads started from
+        // here inherit it. Failure only costs responsiveness: log and go on.
+        const auto tid = static_cast<id_t>(syscall(SYS_gettid));
+        errno = 0;
+        const int current = getpriority(PRIO_PROCESS, tid);
+        if ((current == -1 && errno != 0) ||
+            setpriority(PRIO_PROCESS, tid, std::min(19, current + options_.nice_increment)) != 0) {
+            LogEvent("warn", "match runs execute at normal priority (setpriority failed)");
+        }
+    }
     for (;;) {
         Job job;
         {

@@ -148,9 +148,9 @@ bool SameStored(const MatchResult& a, const MatchResult& b) {
 std::vector<MatchResult> FullRun(const SupplySnapshot& snapshot,
                                  const std::vector<DemandLine>& demands,
                                  std::size_t k,
-                                 CorpusStatistics& statistics) {
+                                 CorpusStatistics& statistics,
+                                 const MatchConfig& config = {}) {
     std::vector<MatchResult> out;
-    const MatchConfig config;
     for (const DemandLine& d : demands) {
         out.push_back(MatchDemand(snapshot, d, k, config, Context(&statistics)));
         statistics.Pin(out.back().unpinned_terms);
@@ -224,6 +224,24 @@ TEST(ImpactTest, PairTextReproducesTheQuerysRawBm25AndNormaliser) {
     EXPECT_GT(with_text, 100);
 }
 
+// The random set-up of the property tests: 40 supply lines (ids 1..40), `demand_count` demands
+// (ids first_demand + 1..), their snapshots and the snapshot's statistics (nothing pinned yet).
+struct RandomCatalog {
+    RandomCatalog(Gen& gen, LineId first_demand, int demand_count) {
+        std::vector<SupplyLine> lines;
+        for (LineId i = 1; i <= 40; ++i) lines.push_back(gen.Supply(i));
+        snapshot = SupplySnapshot::Build(lines);
+        for (LineId i = 1; i <= demand_count; ++i) demands.push_back(gen.Demand(first_demand + i));
+        demand_snapshot = DemandSnapshot::Build(demands);
+        statistics = CorpusStatistics::Of(*snapshot);
+    }
+    std::shared_ptr<const SupplySnapshot> snapshot;
+    std::vector<DemandLine> demands;
+    std::shared_ptr<const DemandSnapshot> demand_snapshot;
+    CorpusStatistics statistics;
+    LineId next_id = 41;
+};
+
 struct ChangeStats {
     int checks = 0;
     int said_no = 0;
@@ -269,14 +287,8 @@ TEST(ImpactTest, NoImpactMeansTheFreshTopKIsTheStoredOneAndReachableNeverMisses)
     constexpr std::size_t kK = 3;
     ChangeStats stats;
     for (int round = 0; round < 60; ++round) {
-        std::vector<SupplyLine> lines;
-        for (LineId i = 1; i <= 40; ++i) lines.push_back(gen.Supply(i));
-        LineId next_id = 41;
-        auto snapshot = SupplySnapshot::Build(lines);
-        std::vector<DemandLine> demands;
-        for (LineId i = 1; i <= 12; ++i) demands.push_back(gen.Demand(1000 + i));
-        const auto demand_snapshot = DemandSnapshot::Build(demands);
-        CorpusStatistics statistics = CorpusStatistics::Of(*snapshot);
+        RandomCatalog catalog(gen, 1000, 12);
+        auto& [snapshot, demands, demand_snapshot, statistics, next_id] = catalog;
         const std::vector<MatchResult> stored = FullRun(*snapshot, demands, kK, statistics);
         for (int change = 0; change < 8; ++change) {
             const auto [id, version] = RandomChange(gen, *snapshot, next_id);
@@ -438,15 +450,10 @@ TEST(ImpactTest, PreparedCheckAgreesWithImpactOfChange) {
         MatchConfig config;
         if (round % 4 == 3) config.weights[3] = 0.6;  // another profile: price counts 3x
         const std::size_t k = static_cast<std::size_t>(gen.Int(1, 6));
-        std::vector<SupplyLine> lines;
-        for (LineId i = 1; i <= 40; ++i) lines.push_back(gen.Supply(i));
-        LineId next_id = 41;
-        auto snapshot = SupplySnapshot::Build(lines);
-        std::vector<DemandLine> demands;
-        for (LineId i = 1; i <= 10; ++i) demands.push_back(gen.Demand(3000 + i));
+        RandomCatalog catalog(gen, 3000, 10);
+        auto& [snapshot, demands, demand_snapshot, statistics, next_id] = catalog;
         // Statistics: pinned by a full run over the first demands only (so some query terms of
         // the others stay unpinned), or none at all (the snapshot's exact statistics).
-        CorpusStatistics statistics = CorpusStatistics::Of(*snapshot);
         const std::vector<DemandLine> first(demands.begin(), demands.begin() + 4);
         FullRun(*snapshot, first, k, statistics);
         const bool pinned = round % 5 != 4;
@@ -654,19 +661,9 @@ TEST(ImpactTest, PatchedTopKEqualsAFreshQuery) {
         MatchConfig config;
         if (round % 4 == 3) config.weights[3] = 0.6;  // another profile: price counts 3x
         const std::size_t k = static_cast<std::size_t>(gen.Int(1, 6));
-        std::vector<SupplyLine> lines;
-        for (LineId i = 1; i <= 40; ++i) lines.push_back(gen.Supply(i));
-        LineId next_id = 41;
-        auto snapshot = SupplySnapshot::Build(lines);
-        std::vector<DemandLine> demands;
-        for (LineId i = 1; i <= 12; ++i) demands.push_back(gen.Demand(5000 + i));
-        const auto demand_snapshot = DemandSnapshot::Build(demands);
-        CorpusStatistics statistics = CorpusStatistics::Of(*snapshot);
-        std::vector<MatchResult> stored;
-        for (const DemandLine& d : demands) {
-            stored.push_back(MatchDemand(*snapshot, d, k, config, Context(&statistics)));
-            statistics.Pin(stored.back().unpinned_terms);
-        }
+        RandomCatalog catalog(gen, 5000, 12);
+        auto& [snapshot, demands, demand_snapshot, statistics, next_id] = catalog;
+        std::vector<MatchResult> stored = FullRun(*snapshot, demands, k, statistics, config);
         for (int step = 0; step < 6; ++step) {
             std::vector<LineId> top_ids;
             for (const MatchResult& r : stored) {
@@ -853,6 +850,236 @@ TEST(ImpactTest, PatchTopKSimpleCases) {
     SupplyLine a_text = a;
     a_text.title = "螺杆空压机";
     EXPECT_EQ(ImpactReasonName(patch(a_text).reason), "set_normaliser");
+}
+
+// The changes of one step prepared for PatchTopK: each changed line once, with
+// MarkTextUnchanged against its version in `before` when `mark` (as the runs executor does), and
+// the changed lines that reach each demand (old or new version).
+struct PreparedStep {
+    std::vector<PreparedChange> changes;
+    std::map<LineId, std::vector<const PreparedChange*>> reaching;  // demand -> changes
+};
+void PrepareStep(const SupplySnapshot& before,
+                 const SupplySnapshot& after,
+                 const DemandSnapshot& demands,
+                 const std::map<LineId, std::optional<SupplyLine>>& batch,
+                 const MatchConfig& config,
+                 bool mark,
+                 PreparedStep& out) {
+    out.changes.clear();
+    out.reaching.clear();
+    for (const auto& [id, version] : batch) {
+        out.changes.push_back(PreparedChange::Of(id, after.Find(id), after));
+        if (mark && before.Find(id) != nullptr) {
+            out.changes.back().MarkTextUnchanged(*before.Find(id), after);
+        }
+    }
+    for (const PreparedChange& c : out.changes) {
+        const std::array<const SupplyLine*, 2> versions = {after.Find(c.id), before.Find(c.id)};
+        for (LineId d : ReachableDemands(demands, versions, config)) out.reaching[d].push_back(&c);
+    }
+}
+
+TEST(ImpactTest, SameTextChangesSettledOnTheRecordEqualAFreshQuery) {
+    // Rounds of batched changes, mostly re-prices and other edits that keep the text (so the
+    // record-first dismissal of MarkTextUnchanged applies), of top-k lines half the time. Every
+    // patch with the marks is compared with the patch without them (the marks may only settle
+    // more patches exactly, never give another top-k) and, when exact, with a fresh pinned query
+    // (ids, scores, feature values bit for bit, normaliser); the final state equals a full run.
+    Gen gen(11);
+    int marked = 0;             // changes marked text_unchanged
+    std::size_t settled = 0;    // checks settled on the record without text work
+    int exact_both = 0;         // patches exact with and without the marks
+    int exact_only_marked = 0;  // exact only with the marks
+    int entered = 0;            // a marked change in the new top-k (it must not be dismissed)
+    for (int round = 0; round < 40; ++round) {
+        MatchConfig config;
+        if (round % 3 == 2) config.weights[3] = 0.6;
+        const std::size_t k = static_cast<std::size_t>(gen.Int(1, 5));
+        RandomCatalog catalog(gen, 5000, 12);
+        auto& [snapshot, demands, demand_snapshot, statistics, next_id] = catalog;
+        std::vector<MatchResult> stored = FullRun(*snapshot, demands, k, statistics, config);
+        for (int step = 0; step < 6; ++step) {
+            std::vector<LineId> top_ids;
+            for (const MatchResult& r : stored) {
+                for (const Candidate& c : r.candidates) top_ids.push_back(c.id);
+            }
+            std::map<LineId, std::optional<SupplyLine>> batch;
+            for (int c = gen.Int(1, 4); c > 0; --c) {
+                auto [id, version] = PatchChange(gen, *snapshot, top_ids, next_id);
+                batch[id] = version;
+            }
+            const auto next = ApplyChanges(snapshot, batch);
+            PreparedStep with_marks;
+            PreparedStep plain;
+            PrepareStep(*snapshot, *next, *demand_snapshot, batch, config, true, with_marks);
+            PrepareStep(*snapshot, *next, *demand_snapshot, batch, config, false, plain);
+            for (const PreparedChange& c : with_marks.changes) marked += c.text_unchanged ? 1 : 0;
+            const MatchContext context = Context(&statistics);
+            for (std::size_t i = 0; i < demands.size(); ++i) {
+                const auto reach = with_marks.reaching.find(demands[i].id);
+                if (reach == with_marks.reaching.end()) continue;
+                const PreparedImpactDemand prepared(demands[i], *next, config, context);
+                const StoredResultSummary summary = StoredResultSummary::Of(stored[i], k);
+                const TopKPatch patch =
+                    PatchTopK(prepared, summary, reach->second, config, context);
+                const TopKPatch reference =
+                    PatchTopK(prepared, summary, plain.reaching.at(demands[i].id), config, context);
+                EXPECT_EQ(reference.without_text, 0u);
+                settled += patch.without_text;
+                if (reference.exact) {
+                    ASSERT_TRUE(patch.exact) << "round " << round << " step " << step;
+                    ASSERT_EQ(patch.top.size(), reference.top.size());
+                    for (std::size_t j = 0; j < patch.top.size(); ++j) {
+                        EXPECT_EQ(patch.top[j].id, reference.top[j].id);
+                        EXPECT_EQ(patch.top[j].score, reference.top[j].score);
+                    }
+                    ++exact_both;
+                } else if (patch.exact) {
+                    ++exact_only_marked;
+                }
+                statistics.Pin(patch.unpinned_terms);
+                statistics.Pin(reference.unpinned_terms);
+                if (!patch.exact) {
+                    stored[i] = MatchDemand(*next, demands[i], k, config, Context(&statistics));
+                    statistics.Pin(stored[i].unpinned_terms);
+                    continue;
+                }
+                for (const TopKPatch::Entry& e : patch.top) {
+                    for (const PreparedChange* c : reach->second) {
+                        entered += (c->id == e.id && c->text_unchanged) ? 1 : 0;
+                    }
+                }
+                const MatchResult patched = Patched(stored[i], patch);
+                CorpusStatistics copy = statistics;
+                const MatchResult fresh = MatchDemand(*next, demands[i], k, config, Context(&copy));
+                EXPECT_TRUE(SameCandidates(fresh, patched))
+                    << "round " << round << " step " << step << " demand " << demands[i].id;
+                stored[i] = patched;
+            }
+            snapshot = next;
+        }
+        CorpusStatistics same = statistics;
+        for (std::size_t i = 0; i < demands.size(); ++i) {
+            const MatchResult full = MatchDemand(*snapshot, demands[i], k, config, Context(&same));
+            same.Pin(full.unpinned_terms);
+            EXPECT_TRUE(SameCandidates(full, stored[i])) << "round " << round << " demand " << i;
+        }
+    }
+    // Not vacuous: marked changes, checks settled without text, exact patches, and marked
+    // changes that had to be kept because they enter (or stay in) the top-k.
+    EXPECT_GT(marked, 200);
+    EXPECT_GT(settled, 200u);
+    EXPECT_GT(exact_both, 100);
+    EXPECT_GT(entered, 50);
+    (void)exact_only_marked;
+}
+
+TEST(ImpactTest, SameTextChangesThatMustNotBeSettledOnTheRecord) {
+    // Line 1 has exactly the demand's title (it sets the normaliser); lines 2-4 add a word the
+    // query lacks (the same raw BM25, below line 1's), so their scores differ by price only
+    // (closeness to the budget; the "price" profile weighs it 0.6) and equal prices tie exactly.
+    auto line = [](LineId id, double price, const char* title) {
+        SupplyLine s;
+        s.id = id;
+        s.title = title;
+        s.price_amount = price;
+        return s;
+    };
+    const SupplyLine a = line(1, 95000, "变频螺杆空压机");
+    const SupplyLine b = line(2, 20000, "变频螺杆空压机 水泵");
+    const SupplyLine c = line(3, 90000, "变频螺杆空压机 水泵");
+    const SupplyLine e = line(4, 30000, "变频螺杆空压机 水泵");
+    DemandLine d;
+    d.id = 10;
+    d.title = "变频螺杆空压机";
+    d.budget_amount = 100000;
+    MatchConfig config;
+    config.weights[3] = 0.6;
+    const auto snapshot = SupplySnapshot::Build({a, b, c, e});
+    CorpusStatistics statistics = CorpusStatistics::Of(*snapshot);
+    const MatchContext context = Context(&statistics);
+    const MatchResult r = MatchDemand(*snapshot, d, 2, config, context);
+    statistics.Pin(r.unpinned_terms);
+    ASSERT_EQ(r.candidates.size(), 2u);
+    ASSERT_EQ(r.candidates[0].id, 1);
+    ASSERT_EQ(r.candidates[1].id, 3);
+    ASSERT_EQ(r.text_normaliser_id, 1);
+    const StoredResultSummary summary = StoredResultSummary::Of(r, 2);
+    // Patches `changed` (marked: same text as in `snapshot`) and checks an exact patch against
+    // a fresh query on the changed catalog.
+    auto patch = [&](const SupplyLine& changed) {
+        const auto next = SupplySnapshot::Apply(snapshot, {changed}, {});
+        PreparedChange change = PreparedChange::Of(changed.id, next->Find(changed.id), *next);
+        change.MarkTextUnchanged(*snapshot->Find(changed.id), *next);
+        EXPECT_TRUE(change.text_unchanged);
+        const std::array<const PreparedChange*, 1> changes = {&change};
+        const PreparedImpactDemand prepared(d, *next, config, context);
+        TopKPatch p = PatchTopK(prepared, summary, changes, config, context);
+        if (p.exact) {
+            CorpusStatistics copy = statistics;
+            const MatchResult fresh = MatchDemand(*next, d, 2, config, Context(&copy));
+            EXPECT_TRUE(SameCandidates(fresh, Patched(r, p)));
+        }
+        return p;
+    };
+    auto ids = [](const TopKPatch& p) {
+        std::vector<LineId> out;
+        for (const auto& entry : p.top) out.push_back(entry.id);
+        return out;
+    };
+    // A re-price that moves line 4 (outside the top-k) into it: kept, it enters, line 3 leaves.
+    SupplyLine e_closer = e;
+    e_closer.price_amount = 99000;
+    TopKPatch p = patch(e_closer);
+    ASSERT_TRUE(p.exact);
+    EXPECT_EQ(ids(p), (std::vector<LineId>{1, 4}));
+    EXPECT_EQ(p.without_text, 0u);
+    // A re-price far from the budget: line 4 cannot reach the k-th score even with the best
+    // text value: settled on the record.
+    SupplyLine e_far = e;
+    e_far.price_amount = 5000;
+    p = patch(e_far);
+    ASSERT_TRUE(p.exact);
+    EXPECT_TRUE(p.SameAsStored(2));
+    EXPECT_EQ(p.without_text, 1u);
+    // A tie at the k-th score: line 2 re-priced to line 3's price scores exactly the same and
+    // ranks first by its smaller id: kept, it enters and line 3 leaves.
+    SupplyLine b_tie = b;
+    b_tie.price_amount = c.price_amount;
+    p = patch(b_tie);
+    ASSERT_TRUE(p.exact);
+    EXPECT_EQ(ids(p), (std::vector<LineId>{1, 2}));
+    EXPECT_EQ(p.without_text, 0u);
+    // The k-th line re-priced with a validity that has expired: it fails the price-validity
+    // filter and leaves; its replacement is unknown to the patch.
+    SupplyLine c_expired = c;
+    c_expired.price_amount = 95000;
+    c_expired.price_valid_until = context.today - 1;
+    p = patch(c_expired);
+    EXPECT_FALSE(p.exact);
+    EXPECT_EQ(ImpactReasonName(p.reason), "top_k_incomplete");
+    // Line 4 re-priced into reach but suspended by the same publish: settled on the record.
+    SupplyLine e_off = e_closer;
+    e_off.status = "suspended";
+    p = patch(e_off);
+    ASSERT_TRUE(p.exact);
+    EXPECT_TRUE(p.SameAsStored(2));
+    EXPECT_EQ(p.without_text, 1u);
+    // The normaliser's line re-priced: never settled without its text (its raw is checked).
+    SupplyLine a_other = a;
+    a_other.price_amount = 92000;
+    p = patch(a_other);
+    ASSERT_TRUE(p.exact);
+    EXPECT_EQ(ids(p), (std::vector<LineId>{1, 3}));
+    EXPECT_EQ(p.without_text, 0u);
+    // A text edit is not marked.
+    SupplyLine e_text = e;
+    e_text.title = "螺杆空压机 变频 螺杆";
+    const auto next = SupplySnapshot::Apply(snapshot, {e_text}, {});
+    PreparedChange change = PreparedChange::Of(4, next->Find(4), *next);
+    change.MarkTextUnchanged(e, *next);
+    EXPECT_FALSE(change.text_unchanged);
 }
 
 }  // namespace
