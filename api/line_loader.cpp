@@ -56,16 +56,6 @@ constexpr unsigned kJsonFlags =
 // A stored line's DOM needs a few KiB; the pool's first chunk is this buffer, reused per line.
 constexpr std::size_t kPoolBytes = 64 * 1024;
 
-StoredLineIdentity IdentityOf(const schema::LineRow& row) {
-    StoredLineIdentity identity;
-    identity.id = row.id;
-    identity.org_id = row.org_id;
-    identity.revision = row.revision;
-    identity.updated_at_ms = row.updated_at_ms;
-    identity.status = row.status;
-    return identity;
-}
-
 matcher::Day DayOfMs(std::int64_t ms) {
     const std::int64_t days = ms >= 0 ? ms / kMsPerDay : -((-ms + kMsPerDay - 1) / kMsPerDay);
     return static_cast<matcher::Day>(days);

@@ -56,6 +56,18 @@ struct StoredLineIdentity {
     std::string_view status;
 };
 
+// The identity of a stored row: schema::LineRow or schema::IndexLineRow (the same field names).
+template <class Row>
+StoredLineIdentity IdentityOf(const Row& row) {
+    StoredLineIdentity identity;
+    identity.id = row.id;
+    identity.org_id = row.org_id;
+    identity.revision = row.revision;
+    identity.updated_at_ms = row.updated_at_ms;
+    identity.status = row.status;
+    return identity;
+}
+
 // Decodes stored bodies with a reused DOM pool (see above). Borrows `context`, which must
 // outlive the decoder.
 class StoredLineDecoder {

@@ -11,11 +11,16 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 namespace renewmatch::api {
 namespace {
@@ -26,18 +31,17 @@ double MsSince(Clock::time_point start) {
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-// Rows handed from the reading thread to the decoding threads per batch, and the most batches
-// waiting at once (the reader blocks beyond that, so memory stays bounded while it waits).
+// Rows handed from the reading thread to the decoding threads per batch. At most
+// 2 x threads + 2 batches are in flight (queued, being decoded, or decoded and waiting for the
+// batches before them); the reader blocks beyond that, so what the pipeline holds besides the
+// lines already handed on stays a few MiB whatever the number of lines.
 constexpr std::size_t kBatchRows = 512;
 constexpr std::size_t kBatchBytes = 1 << 20;
 
 // Stored rows copied out of SQLite's buffers: identity plus status and body in one string.
 struct RowBatch {
     struct Row {
-        std::int64_t id = 0;
-        std::int64_t org_id = 0;
-        std::int64_t revision = 0;
-        std::int64_t updated_at_ms = 0;
+        StoredLineIdentity identity;  // `status` is set from `bytes` when the batch is decoded
         std::size_t status_begin = 0;
         std::size_t status_size = 0;
         std::size_t body_begin = 0;
@@ -48,10 +52,8 @@ struct RowBatch {
 
     void Add(const schema::IndexLineRow& row) {
         Row r;
-        r.id = row.id;
-        r.org_id = row.org_id;
-        r.revision = row.revision;
-        r.updated_at_ms = row.updated_at_ms;
+        r.identity = IdentityOf(row);
+        r.identity.status = {};
         r.status_begin = bytes.size();
         r.status_size = row.status.size();
         bytes.append(row.status);
@@ -86,19 +88,33 @@ ApiResult<Line> DecodeStored(StoredLineDecoder& decoder,
 // Decodes stored rows on `threads` worker threads while the calling thread reads them: the
 // reader Add()s rows (copied into batches), workers decode each batch with a StoredLineDecoder
 // of their own and, when a SegmentBuilder is given, analyse it for the index build right away.
-// Finish() returns the batches in the order the rows were added, so the result does not depend
-// on the thread count or timing.
+// Decoded batches go to `sink` on the reading thread (inside Add and Finish) in the order the
+// rows were added, as soon as every batch before them is done, so the result does not depend
+// on the thread count or timing and no decoded batch waits for the end of the read.
 template <class Line>
 class DecodePipeline {
   public:
+    using Sink = std::function<void(DecodedBatch<Line>&&)>;
+
     DecodePipeline(const DecodeContext& context,
                    unsigned threads,
-                   matcher::SegmentBuilder<Line>* builder)
-        : context_(context), builder_(builder) {
+                   matcher::SegmentBuilder<Line>* builder,
+                   Sink sink)
+        : context_(context),
+          builder_(builder),
+          sink_(std::move(sink)),
+          max_in_flight_(2 * std::size_t{threads} + 2) {
         workers_.reserve(threads);
         for (unsigned t = 0; t < threads; ++t) workers_.emplace_back([this] { Work(); });
     }
-    ~DecodePipeline() { Close(); }
+    // Without Finish (an error or a cancelled load), queued batches are dropped undecoded.
+    ~DecodePipeline() {
+        {
+            std::lock_guard lock(mutex_);
+            queue_.clear();
+        }
+        Close();
+    }
     DecodePipeline(const DecodePipeline&) = delete;
     DecodePipeline& operator=(const DecodePipeline&) = delete;
 
@@ -106,20 +122,45 @@ class DecodePipeline {
         current_.Add(row);
         if (current_.full()) Submit();
     }
+    std::size_t rows_added() const { return rows_added_ + current_.rows.size(); }
 
-    // Waits for every batch; the decoded batches in row order.
-    std::deque<DecodedBatch<Line>> Finish() {
+    // Submits the last rows and hands every remaining batch to the sink.
+    void Finish() {
         if (!current_.rows.empty()) Submit();
+        std::unique_lock lock(mutex_);
+        HandOver(lock, 0);
+        lock.unlock();
         Close();
-        return std::move(results_);
     }
 
   private:
+    struct Pending {
+        DecodedBatch<Line> decoded;
+        bool done = false;
+    };
+
+    // Hands the finished batches at the front to the sink (the lock released meanwhile) until
+    // fewer than `limit` batches are in flight.
+    void HandOver(std::unique_lock<std::mutex>& lock, std::size_t limit) {
+        while (true) {
+            while (!pending_.empty() && pending_.front().done) {
+                DecodedBatch<Line> batch = std::move(pending_.front().decoded);
+                pending_.pop_front();
+                lock.unlock();
+                sink_(std::move(batch));
+                lock.lock();
+            }
+            if (pending_.empty() || pending_.size() < limit) return;
+            finished_.wait(lock);
+        }
+    }
+
     void Submit() {
+        rows_added_ += current_.rows.size();
         std::unique_lock lock(mutex_);
-        has_room_.wait(lock, [&] { return queue_.size() < 2 * workers_.size() + 2; });
-        results_.emplace_back();
-        queue_.emplace_back(&results_.back(), std::move(current_));
+        HandOver(lock, max_in_flight_);
+        pending_.emplace_back();
+        queue_.emplace_back(&pending_.back(), std::move(current_));
         current_ = RowBatch{};
         has_work_.notify_one();
     }
@@ -138,7 +179,7 @@ class DecodePipeline {
     void Work() {
         StoredLineDecoder decoder(context_);
         while (true) {
-            std::pair<DecodedBatch<Line>*, RowBatch> job;
+            std::pair<Pending*, RowBatch> job;
             {
                 std::unique_lock lock(mutex_);
                 has_work_.wait(lock, [&] { return closed_ || !queue_.empty(); });
@@ -146,72 +187,55 @@ class DecodePipeline {
                 job = std::move(queue_.front());
                 queue_.pop_front();
             }
-            has_room_.notify_one();
-            DecodedBatch<Line>& out = *job.first;
-            const RowBatch& batch = job.second;
-            out.lines.reserve(batch.rows.size());
-            for (const RowBatch::Row& row : batch.rows) {
-                StoredLineIdentity identity;
-                identity.id = row.id;
-                identity.org_id = row.org_id;
-                identity.revision = row.revision;
-                identity.updated_at_ms = row.updated_at_ms;
-                const std::string_view bytes(batch.bytes);
-                identity.status = bytes.substr(row.status_begin, row.status_size);
-                auto line = DecodeStored<Line>(decoder, identity,
-                                               bytes.substr(row.body_begin, row.body_size));
-                if (line) {
-                    out.lines.push_back(std::move(*line));
-                } else {
-                    out.failed.push_back(row.id);
-                    if (out.problem.empty()) out.problem = line.error().message;
-                }
+            Decode(job.second, job.first->decoded, decoder);
+            {
+                std::lock_guard lock(mutex_);
+                job.first->done = true;
             }
-            if (builder_ != nullptr) out.block = builder_->Analyse(out.lines);
+            finished_.notify_one();
         }
+    }
+
+    void Decode(const RowBatch& batch, DecodedBatch<Line>& out, StoredLineDecoder& decoder) {
+        out.lines.reserve(batch.rows.size());
+        const std::string_view bytes(batch.bytes);
+        for (const RowBatch::Row& row : batch.rows) {
+            StoredLineIdentity identity = row.identity;
+            identity.status = bytes.substr(row.status_begin, row.status_size);
+            auto line =
+                DecodeStored<Line>(decoder, identity, bytes.substr(row.body_begin, row.body_size));
+            if (line) {
+                out.lines.push_back(std::move(*line));
+            } else {
+                out.failed.push_back(row.identity.id);
+                if (out.problem.empty()) out.problem = line.error().message;
+            }
+        }
+        if (builder_ != nullptr) out.block = builder_->Analyse(out.lines);
     }
 
     const DecodeContext& context_;
     matcher::SegmentBuilder<Line>* builder_;
-    RowBatch current_;  // filled by the reading thread
-    std::mutex mutex_;  // guards queue_, results_ (the deque, not the batches) and closed_
+    Sink sink_;
+    const std::size_t max_in_flight_;
+    RowBatch current_;            // filled by the reading thread
+    std::size_t rows_added_ = 0;  // rows submitted so far (reading thread)
+    std::mutex mutex_;            // guards queue_, pending_ (the deque and the flags) and closed_
     std::condition_variable has_work_;
-    std::condition_variable has_room_;
-    std::deque<std::pair<DecodedBatch<Line>*, RowBatch>> queue_;
-    std::deque<DecodedBatch<Line>> results_;  // element addresses are stable under emplace_back
+    std::condition_variable finished_;
+    std::deque<std::pair<Pending*, RowBatch>> queue_;
+    // Batches submitted and not yet handed over, in row order; element addresses are stable
+    // under emplace_back and pop_front, and a worker writes only the batch it took, unlocked.
+    std::deque<Pending> pending_;
     bool closed_ = false;
     std::vector<std::thread> workers_;
 };
 
-// Moves the decoded lines of `batches` into `builder` (when given; otherwise into `lines`),
-// counting failures and keeping the first reason.
+// Counts a batch's failures and keeps the first reason.
 template <class Line>
-void Collect(std::deque<DecodedBatch<Line>>& batches,
-             matcher::SegmentBuilder<Line>* builder,
-             std::vector<Line>* lines,
-             std::vector<matcher::LineId>* failed,
-             std::size_t& skipped,
-             std::string& problem) {
-    std::size_t total = 0;
-    for (const DecodedBatch<Line>& batch : batches) total += batch.lines.size();
-    if (builder != nullptr) {
-        builder->Reserve(builder->size() + total);
-    } else {
-        lines->reserve(lines->size() + total);
-    }
-    for (DecodedBatch<Line>& batch : batches) {
-        skipped += batch.failed.size();
-        if (problem.empty()) problem = batch.problem;
-        if (failed != nullptr)
-            failed->insert(failed->end(), batch.failed.begin(), batch.failed.end());
-        if (builder != nullptr) {
-            builder->Append(std::move(batch.block), batch.lines);
-        } else {
-            lines->insert(lines->end(), std::make_move_iterator(batch.lines.begin()),
-                          std::make_move_iterator(batch.lines.end()));
-        }
-        batch = DecodedBatch<Line>{};
-    }
+void CountFailures(const DecodedBatch<Line>& batch, std::size_t& skipped, std::string& problem) {
+    skipped += batch.failed.size();
+    if (problem.empty()) problem = batch.problem;
 }
 
 }  // namespace
@@ -278,6 +302,14 @@ matcher::MatchContext MatchIndex::Context(matcher::Day today) const {
     return context;
 }
 
+void MatchIndex::CancelLoad() {
+    cancel_load_.store(true, std::memory_order_relaxed);
+}
+
+bool MatchIndex::Cancelled() const {
+    return cancel_load_.load(std::memory_order_relaxed);
+}
+
 MatchIndex::LoadStats MatchIndex::last_load() const {
     std::lock_guard lock(stats_mutex_);
     return stats_;
@@ -315,14 +347,34 @@ Result<void> MatchIndex::Load(schema::Database& db) {
         out.demands = std::make_unique<matcher::SegmentBuilder<matcher::DemandLine>>(index_options);
         auto read = [&](std::string_view entity, auto& builder) -> Result<void> {
             using Line = typename std::remove_reference_t<decltype(*builder)>::LineType;
-            DecodePipeline<Line> pipeline(decode, threads, builder.get());
+            if (Cancelled()) return Errc::kUnavailable;
+            // Sized once for every row of the table (withdrawn ones included): the line vector
+            // never regrows, and the capacity past the live lines is never touched, so it costs
+            // address space, not memory.
+            auto rows = schema::CountLines(c, entity);
+            if (!rows) return rows.error();
+            builder->Reserve(static_cast<std::size_t>(std::max<std::int64_t>(*rows, 0)));
+            // Each batch goes into the builder as soon as it and the batches before it are
+            // decoded and analysed: the load holds the builder's lines and term blocks plus a
+            // few batches in flight, never the decoded lines twice.
+            DecodePipeline<Line> pipeline(decode, threads, builder.get(),
+                                          [&](DecodedBatch<Line>&& batch) {
+                                              CountFailures(batch, out.skipped, out.problem);
+                                              builder->Append(std::move(batch.block), batch.lines);
+                                          });
+            std::size_t reported = 0;
             auto scanned = schema::ForEachLiveLine(c, entity, [&](const schema::IndexLineRow& r) {
                 pipeline.Add(r);
+                if (pipeline.rows_added() >= reported + kBatchRows) {
+                    reported = pipeline.rows_added();
+                    if (options_.on_load_progress) options_.on_load_progress(entity, reported);
+                    return !Cancelled();
+                }
                 return true;
             });
-            auto batches = pipeline.Finish();
             if (!scanned) return scanned.error();
-            Collect<Line>(batches, builder.get(), nullptr, nullptr, out.skipped, out.problem);
+            if (Cancelled()) return Errc::kUnavailable;  // the pipeline drops what is queued
+            pipeline.Finish();
             return {};
         };
         if (auto r = read("supply", out.supply); !r) return r.error();
@@ -330,6 +382,7 @@ Result<void> MatchIndex::Load(schema::Database& db) {
         return out;
     });
     if (!loaded) return loaded.error();
+    if (Cancelled()) return Errc::kUnavailable;
     const double read_ms = MsSince(start);
 
     const auto build_start = Clock::now();
@@ -344,6 +397,12 @@ Result<void> MatchIndex::Load(schema::Database& db) {
     view->change_seq = loaded->change_seq;
     loaded->supply.reset();
     loaded->demands.reset();
+#if defined(__GLIBC__)
+    // The build's temporaries (term blocks, slot dictionaries, row batches) went back to
+    // malloc's free lists, scattered between the index's allocations; return their pages to the
+    // system so that the RSS after a load is the index's own.
+    malloc_trim(0);
+#endif
     stats.read_ms = read_ms;
     stats.build_ms = MsSince(build_start);
     Publish(std::move(view));
@@ -390,7 +449,14 @@ Result<void> MatchIndex::CatchUpLocked(schema::Database& db) {
             using Line = typename std::remove_reference_t<decltype(lines)>::value_type;
             if (ids.empty()) return {};
             const unsigned threads = ids.size() >= 2 * kBatchRows ? options_.build_threads : 1;
-            DecodePipeline<Line> pipeline(decode, threads, nullptr);
+            lines.reserve(ids.size());
+            // A changed line that no longer decodes leaves the index rather than staying stale.
+            DecodePipeline<Line> pipeline(decode, threads, nullptr, [&](DecodedBatch<Line>&& b) {
+                CountFailures(b, out.skipped, out.problem);
+                gone.insert(gone.end(), b.failed.begin(), b.failed.end());
+                lines.insert(lines.end(), std::make_move_iterator(b.lines.begin()),
+                             std::make_move_iterator(b.lines.end()));
+            });
             auto scanned = schema::ForEachLineById(
                 c, entity, ids, [&](std::int64_t id, const schema::IndexLineRow* row) {
                     if (row == nullptr) {
@@ -399,10 +465,8 @@ Result<void> MatchIndex::CatchUpLocked(schema::Database& db) {
                         pipeline.Add(*row);
                     }
                 });
-            auto batches = pipeline.Finish();
             if (!scanned) return scanned.error();
-            // A changed line that no longer decodes leaves the index rather than staying stale.
-            Collect<Line>(batches, nullptr, &lines, &gone, out.skipped, out.problem);
+            pipeline.Finish();
             return {};
         };
         if (auto r = read("supply", changed->supply, out.supply, out.supply_gone); !r) {

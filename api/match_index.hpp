@@ -10,12 +10,15 @@
 // comes from the row). The load is a pipeline: the calling thread steps SQLite over only the
 // columns the index needs (schema/match_feed.hpp ForEachLiveLine) and hands batches of rows to
 // `build_threads` workers, which decode them and analyse them for the index at once
-// (matcher::SegmentBuilder: per-worker term dictionaries); the snapshots are then finished from
-// the batches in row order, so the index is identical to a sequential Snapshot::Build of the same
-// lines whatever the thread count or timing (tests/api/match_index_test.cpp). CatchUp() reads
-// the supply/demand line ids of the change rows with seq > the view's change_seq and the
-// current rows of those lines, again in one read transaction (decoding on the workers when there
-// are many), and publishes a new View made with Snapshot::Apply (upserts + withdrawals).
+// (matcher::SegmentBuilder: per-worker term dictionaries); each analysed batch is appended to
+// the builder on the reading thread as soon as the batches before it are done (row order), so
+// only a few batches are ever in flight beside the builder and the index is identical to a
+// sequential Snapshot::Build of the same lines whatever the thread count or timing
+// (tests/api/match_index_test.cpp). The builder's line vector is sized once from the table's
+// row count (never regrown). CatchUp() reads the supply/demand line ids of the change rows with
+// seq > the view's change_seq and the current rows of those lines, again in one read
+// transaction (decoding on the workers when there are many), and publishes a new View made with
+// Snapshot::Apply (upserts + withdrawals).
 //
 // Publication. The current View is a shared_ptr swapped under a mutex held only for the pointer
 // copy: Current() never waits for a build, and a query keeps the View it took (and so both
@@ -36,9 +39,10 @@
 // Ownership: Create() returns the index; it owns its UnitSystem, UnitCatalog and chain map. The
 // Database passed to Load/CatchUp is borrowed for the call. Views share snapshot ownership.
 //
-// Errors: Load/CatchUp return the database's error (kBusy, kInternal) and leave the current View
-// as it was; the next CatchUp retries from the same change_seq. CatchUp before the first Load
-// completes does nothing (Load reads everything, then catches up itself).
+// Errors: Load/CatchUp return the database's error (kBusy, kInternal), Load kUnavailable after
+// CancelLoad(), and leave the current View as it was (nothing half-built is published); the
+// next CatchUp retries from the same change_seq. CatchUp before the first Load completes does
+// nothing (Load reads everything, then catches up itself).
 //
 // Thread-safety: every method may be called concurrently from any thread.
 #pragma once
@@ -52,6 +56,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -77,6 +82,10 @@ struct MatchIndexOptions {
     // Threads decoding and analysing lines during Load (the calling thread reads SQLite beside
     // them), and analysing lines in the builds of CatchUp.
     unsigned build_threads = 2;
+    // Called on the loading thread during Load about every 512 rows read of an entity
+    // ("supply", then "demand"), with the rows of that entity read so far (progress logs,
+    // tests). Must not call Load or CatchUp.
+    std::function<void(std::string_view entity, std::size_t rows_read)> on_load_progress;
 };
 
 class MatchIndex {
@@ -109,6 +118,10 @@ class MatchIndex {
     View Current() const;                        // consistent pair, never half a list
     Result<void> Load(schema::Database& db);     // full build from SQLite (start-up, CLI)
     Result<void> CatchUp(schema::Database& db);  // apply changes with seq > change_seq
+    // For shutdown: a Load under way stops at its next batch of rows (or before it finishes the
+    // snapshots) and returns kUnavailable, leaving the current View and ready() as they were;
+    // every later Load returns kUnavailable at once. CatchUp is not affected.
+    void CancelLoad();
     bool ready() const { return ready_.load(std::memory_order_acquire); }
     matcher::MatchContext Context(matcher::Day today) const;  // units, chains, taxonomy
 
@@ -125,6 +138,7 @@ class MatchIndex {
                matcher::ChainMap chains,
                const MatchIndexOptions& options);
     Result<void> CatchUpLocked(schema::Database& db);  // writer_mutex_ held
+    bool Cancelled() const;
     void Publish(std::shared_ptr<const View> view);
 
     MatchIndexOptions options_;
@@ -135,6 +149,7 @@ class MatchIndex {
     mutable std::mutex view_mutex_;     // guards view_ (held for a pointer copy only)
     std::shared_ptr<const View> view_;  // never null
     std::atomic<bool> ready_{false};
+    std::atomic<bool> cancel_load_{false};
 
     std::mutex writer_mutex_;         // serialises Load and CatchUp
     mutable std::mutex stats_mutex_;  // guards stats_, problem_

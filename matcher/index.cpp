@@ -230,6 +230,8 @@ typename SegmentBuilder<Line>::Block SegmentBuilder<Line>::Analyse(std::span<con
         std::lock_guard lock(slots_mutex_);
         free_.push_back(slot_index);
     }
+    // Blocks wait for Finish(): keep them tight (the reservation above is a guess).
+    block.pairs.shrink_to_fit();
     return block;
 }
 

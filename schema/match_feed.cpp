@@ -6,13 +6,22 @@
 
 namespace renewmatch::schema {
 
-Result<std::int64_t> LatestChangeSeq(Connection& connection) {
-    auto stmt = connection.Prepare("SELECT coalesce(max(seq), 0) FROM changes");
+namespace {
+
+// The integer an aggregate query (one row, one column) yields.
+Result<std::int64_t> AggregateInt64(Connection& connection, const std::string& sql) {
+    auto stmt = connection.Prepare(sql);
     if (!stmt) return stmt.error();
     auto row = stmt->Step();
     if (!row) return row.error();
     if (!*row) return Errc::kInternal;  // an aggregate always yields one row
     return stmt->ColumnInt64(0);
+}
+
+}  // namespace
+
+Result<std::int64_t> LatestChangeSeq(Connection& connection) {
+    return AggregateInt64(connection, "SELECT coalesce(max(seq), 0) FROM changes");
 }
 
 Result<std::unordered_map<std::int64_t, std::string>> OrgNames(Connection& connection,
@@ -94,6 +103,12 @@ Result<void> ForEachLiveLine(Connection& connection,
         if (!*stepped) return {};
         if (!row(ReadIndexRow(*stmt))) return {};
     }
+}
+
+Result<std::int64_t> CountLines(Connection& connection, std::string_view entity) {
+    const std::string_view table = TableOf(entity);
+    if (table.empty()) return Errc::kInvalidArgument;
+    return AggregateInt64(connection, "SELECT count(*) FROM " + std::string(table));
 }
 
 Result<void> ForEachLineById(

@@ -61,6 +61,11 @@ struct IndexLineRow {
                                            std::string_view entity,
                                            const std::function<bool(const IndexLineRow&)>& row);
 
+// How many rows `entity` ("supply" or "demand") has, withdrawn ones included: an upper bound of
+// what ForEachLiveLine hands over, counted on the table's smallest index (no body is read), so
+// a load can size its line vector once.
+[[nodiscard]] Result<std::int64_t> CountLines(Connection& connection, std::string_view entity);
+
 // For each of `ids` in the given order, calls `row` with the line's current row, or with
 // nullptr when `entity` has no such line or it is withdrawn.
 [[nodiscard]] Result<void> ForEachLineById(

@@ -13,6 +13,7 @@
 #include "schema/list_store.hpp"
 #include "schema/match_feed.hpp"
 #include "tests/api/match_fixture.hpp"
+#include "tests/support/index_compare.hpp"
 
 #include <gtest/gtest.h>
 
@@ -494,41 +495,23 @@ class ReferenceLoad {
     std::shared_ptr<const matcher::DemandSnapshot> demands_;
 };
 
+// One segment each (a fresh build), equal in every index structure and every line field.
 template <class Line>
 void ExpectSameIndex(const matcher::Snapshot<Line>& want, const matcher::Snapshot<Line>& got) {
     ASSERT_EQ(want.segment_count(), 1u);
     ASSERT_EQ(got.segment_count(), 1u);
-    EXPECT_EQ(want.live_count(), got.live_count());
-    EXPECT_EQ(want.total_length(), got.total_length());
-    const auto& a = want.segment(0);
-    const auto& b = got.segment(0);
-    ASSERT_EQ(a.lines.size(), b.lines.size());
-    for (std::size_t d = 0; d < a.lines.size(); ++d) {
-        ASSERT_EQ(a.lines[d].id, b.lines[d].id) << "doc order differs at " << d;
+    renewmatch::testing::ExpectSameSnapshot(want, got, [](const Line& a, const Line& b) {
         if constexpr (std::is_same_v<Line, matcher::SupplyLine>) {
-            ExpectSameSupply(a.lines[d], b.lines[d]);
-            EXPECT_EQ(a.lines[d].vendor_id, b.lines[d].vendor_id);
+            ExpectSameSupply(a, b);
+            EXPECT_EQ(a.vendor_id, b.vendor_id);
         } else {
-            ExpectSameDemand(a.lines[d], b.lines[d]);
-            EXPECT_EQ(a.lines[d].buyer_id, b.lines[d].buyer_id);
-            EXPECT_EQ(a.lines[d].date_modified, b.lines[d].date_modified);
+            ExpectSameDemand(a, b);
+            EXPECT_EQ(a.buyer_id, b.buyer_id);
+            EXPECT_EQ(a.date_modified, b.date_modified);
         }
-        EXPECT_EQ(a.lines[d].revision, b.lines[d].revision);
-        EXPECT_EQ(a.lines[d].status, b.lines[d].status);
-    }
-    EXPECT_EQ(a.lengths, b.lengths);
-    EXPECT_EQ(a.dictionary, b.dictionary);
-    EXPECT_EQ(a.offsets, b.offsets);
-    EXPECT_EQ(a.local, b.local);
-    ASSERT_EQ(a.postings.size(), b.postings.size());
-    for (std::size_t i = 0; i < a.postings.size(); ++i) {
-        ASSERT_EQ(a.postings[i].doc, b.postings[i].doc) << i;
-        ASSERT_EQ(a.postings[i].tf, b.postings[i].tf) << i;
-    }
-    for (const auto& [term, t] : a.dictionary) {
-        (void)t;
-        ASSERT_EQ(want.DocumentFrequency(term), got.DocumentFrequency(term)) << term;
-    }
+        EXPECT_EQ(a.revision, b.revision);
+        EXPECT_EQ(a.status, b.status);
+    });
 }
 
 TEST_F(MatchIndexTest, PipelinedLoadBuildsTheIndexThePrePipelinePathBuilt) {
@@ -581,6 +564,111 @@ TEST_F(MatchIndexTest, PipelinedLoadBuildsTheIndexThePrePipelinePathBuilt) {
             EXPECT_EQ(a.text_normaliser, b.text_normaliser) << demand.ref;
         });
     }
+}
+
+// Fresh indexes loaded with each of `threads` workers equal the pre-pipeline path's, line for
+// line.
+void ExpectLoadEqualsReference(schema::Database& db,
+                               const MatchIndex& any,
+                               std::initializer_list<unsigned> threads,
+                               std::size_t supply_lines) {
+    SCOPED_TRACE(std::to_string(supply_lines) + " supply lines");
+    ReferenceLoad reference;
+    ASSERT_NO_FATAL_FAILURE(reference.Load(db, any));
+    ASSERT_EQ(reference.supply().live_count(), supply_lines);
+    for (unsigned n : threads) {
+        SCOPED_TRACE("build_threads " + std::to_string(n));
+        MatchIndexOptions options;
+        options.build_threads = n;
+        std::string error;
+        auto fresh = MatchIndex::Create(options, &error);
+        ASSERT_TRUE(fresh.has_value()) << error;
+        ASSERT_OK((*fresh)->Load(db));
+        EXPECT_EQ((*fresh)->last_load().skipped, 0u) << (*fresh)->last_problem();
+        EXPECT_EQ((*fresh)->last_load().supply_lines, supply_lines);
+        const auto view = (*fresh)->Current();
+        ExpectSameIndex(reference.supply(), *view.supply);
+        ExpectSameIndex(reference.demands(), *view.demands);
+    }
+}
+
+TEST_F(MatchIndexTest, StreamedLoadIsTheSameAtBatchBoundaries) {
+    // Batches close at 512 rows or 1 MiB of row bytes: exactly one full batch, one more row, two
+    // full batches, and then lines with 5 KB descriptions, so that batches close on bytes.
+    RandomLists gen(7);
+    Publish(gen.Demands("need", 3), "buyer");
+    Publish(gen.Supply("a", 512), "supplier");
+    ExpectLoadEqualsReference(*db_, *index_, {2}, 512);
+    Publish(gen.Supply("b", 1), "supplier");
+    ExpectLoadEqualsReference(*db_, *index_, {2}, 513);
+    Publish(gen.Supply("c", 511), "supplier");
+    ExpectLoadEqualsReference(*db_, *index_, {1, 3}, 1024);
+
+    std::string big = R"({"kind":"supply","series":"big","title":"t","lines":[)";
+    for (int i = 0; i < 300; ++i) {
+        std::string description;
+        while (description.size() < 5000) description += gen.Text(4, 4) + " ";
+        big += (i > 0 ? "," : "") + std::string(R"({"sku":"big-)") + std::to_string(i) +
+               R"(","title":")" + gen.Text(1, 3) + R"(","description":")" + description +
+               R"(","classification":{"id":"42621100-6"}})";
+    }
+    Publish(big + "]}", "supplier2");
+    ExpectLoadEqualsReference(*db_, *index_, {2}, 1324);
+}
+
+TEST_F(MatchIndexTest, CancelledLoadPublishesNothingAndLaterLoadsStopAtOnce) {
+    RandomLists gen(11);
+    Publish(gen.Supply("alpha", 1500), "supplier");
+    Publish(gen.Demands("need", 20), "buyer");
+    const auto before = index_->Current();  // loaded by the fixture, caught up by the publishes
+    ASSERT_EQ(before.supply->live_count(), 1500u);
+
+    // A second index over the same file, cancelled from its progress callback after the first
+    // ~1,000 supply rows (as the server's shutdown would, from another thread).
+    MatchIndexOptions options;
+    MatchIndex* cancel = nullptr;
+    std::vector<std::size_t> progress;
+    options.on_load_progress = [&](std::string_view entity, std::size_t rows) {
+        EXPECT_EQ(entity, "supply");  // never reaches the demand lines
+        progress.push_back(rows);
+        if (rows >= 1000) cancel->CancelLoad();
+    };
+    std::string error;
+    auto fresh = MatchIndex::Create(options, &error);
+    ASSERT_TRUE(fresh.has_value()) << error;
+    cancel = fresh->get();
+    const auto loaded = (*fresh)->Load(*db_);
+    ASSERT_FALSE(loaded.has_value());
+    EXPECT_EQ(loaded.error(), Errc::kUnavailable);
+    EXPECT_EQ(progress, (std::vector<std::size_t>{512, 1024}));
+    // Nothing half-built was published: not ready, the empty View, and the match routes answer
+    // 503 index_loading through it.
+    EXPECT_FALSE((*fresh)->ready());
+    EXPECT_EQ((*fresh)->Current().supply->live_count(), 0u);
+    EXPECT_EQ((*fresh)->Current().demands->live_count(), 0u);
+    EXPECT_EQ((*fresh)->Current().change_seq, 0);
+    app_.match_index = fresh->get();
+    const std::int64_t demand = LineId("demand", "need-0", buyer_org_);
+    const auto answer = Get("/v1/demands/" + std::to_string(demand) + "/candidates", "buyer");
+    EXPECT_EQ(answer.result_int(), 503u) << answer.body();
+    EXPECT_NE(answer.body().find("index_loading"), std::string::npos) << answer.body();
+    app_.match_index = index_.get();
+    // Later loads stop before reading anything.
+    progress.clear();
+    EXPECT_EQ((*fresh)->Load(*db_).error(), Errc::kUnavailable);
+    EXPECT_TRUE(progress.empty());
+    EXPECT_FALSE((*fresh)->ready());
+
+    // Cancelling a loaded index keeps its View: live updates go on, a reload stops at once.
+    index_->CancelLoad();
+    EXPECT_EQ(index_->Load(*db_).error(), Errc::kUnavailable);
+    EXPECT_TRUE(index_->ready());
+    EXPECT_EQ(index_->Current().supply, before.supply);
+    const std::int64_t gone = LineId("supply", "alpha-5", supplier_org_);
+    ASSERT_EQ(Delete("/v1/supply/" + std::to_string(gone), "supplier").result_int(), 200u);
+    EXPECT_EQ(index_->Current().supply->live_count(), 1499u);
+    EXPECT_EQ(index_->Current().supply->Find(gone), nullptr);
+    EXPECT_EQ(index_->Current().change_seq, LatestSeq());
 }
 
 TEST_F(MatchIndexTest, StoredLineThatNoLongerDecodesIsLeftOutWithItsReason) {
