@@ -99,13 +99,7 @@ Reply ListAudit(RequestContext& context) {
 
 }  // namespace
 
-Result<std::int64_t> RecordAudit(schema::Connection& connection,
-                                 const RequestContext& context,
-                                 std::string_view action,
-                                 std::string_view entity_kind,
-                                 std::string_view entity_id,
-                                 std::optional<std::int64_t> subject_org_id,
-                                 std::string_view detail) {
+schema::AuditEntry AuditEntryFor(const RequestContext& context) {
     schema::AuditEntry entry;
     entry.at_ms = context.now_ms;
     entry.request_id = context.request_id;
@@ -113,6 +107,17 @@ Result<std::int64_t> RecordAudit(schema::Connection& connection,
         entry.key_id = context.principal->key_id;
         entry.org_id = context.principal->org_id;
     }
+    return entry;
+}
+
+Result<std::int64_t> RecordAudit(schema::Connection& connection,
+                                 const RequestContext& context,
+                                 std::string_view action,
+                                 std::string_view entity_kind,
+                                 std::string_view entity_id,
+                                 std::optional<std::int64_t> subject_org_id,
+                                 std::string_view detail) {
+    schema::AuditEntry entry = AuditEntryFor(context);
     entry.action = std::string(action);
     entry.entity_kind = std::string(entity_kind);
     entry.entity_id = std::string(entity_id);

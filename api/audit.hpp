@@ -27,6 +27,10 @@
 
 namespace renewmatch::api {
 
+// The audit row's "who and when" for the request in `context` (time, request id, the caller's
+// key and organisation when authenticated); the caller fills in the action and the entity.
+schema::AuditEntry AuditEntryFor(const RequestContext& context);
+
 // Appends the audit row for a write made by the request in `context`.
 [[nodiscard]] Result<std::int64_t> RecordAudit(schema::Connection& connection,
                                                const RequestContext& context,

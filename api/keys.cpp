@@ -1,13 +1,13 @@
 #include "api/keys.hpp"
 
 #include "api/audit.hpp"
+#include "api/ids.hpp"
 #include "api/json.hpp"
 #include "api/keys_secret.hpp"
 #include "api/response.hpp"
 #include "schema/database.hpp"
 #include "schema/org_store.hpp"
 
-#include <charconv>
 #include <chrono>
 
 namespace renewmatch::api {
@@ -15,13 +15,6 @@ namespace {
 
 constexpr std::size_t kMaxKeyNameBytes = 200;
 constexpr std::string_view kAdminOrgName = "renewmatch administrators";
-
-std::optional<std::int64_t> ParsePositiveId(std::string_view text) {
-    std::int64_t value = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size() || value <= 0) return std::nullopt;
-    return value;
-}
 
 ApiError NoSuchOrg() {
     return ApiError::Make(Errc::kNotFound, "no such organisation", "not_found");
@@ -33,17 +26,6 @@ ApiError NoSuchKey() {
 // The principal may act on keys of `org_id`: administrators on any, others on their own only.
 bool MayManageOrg(const Principal& principal, std::int64_t org_id) {
     return principal.role == Role::kAdmin || principal.org_id == org_id;
-}
-
-schema::AuditEntry AuditFor(const RequestContext& context) {
-    schema::AuditEntry entry;
-    entry.at_ms = context.now_ms;
-    entry.request_id = context.request_id;
-    if (context.principal != nullptr) {
-        entry.key_id = context.principal->key_id;
-        entry.org_id = context.principal->org_id;
-    }
-    return entry;
 }
 
 struct KeyWrite {
@@ -72,7 +54,7 @@ Reply CreateKey(RequestContext& context) {
 
     auto written = context.app.db->Write([&](schema::Connection& c) -> Result<KeyWrite> {
         auto created =
-            CreateKeyInTransaction(c, *org_id, *role, name->value_or(""), AuditFor(context));
+            CreateKeyInTransaction(c, *org_id, *role, name->value_or(""), AuditEntryFor(context));
         if (created) return KeyWrite{std::move(*created), std::nullopt, std::nullopt};
         if (created.error() == Errc::kNotFound) {
             return KeyWrite{std::nullopt, std::nullopt, NoSuchOrg()};
@@ -139,7 +121,7 @@ Reply RevokeKey(RequestContext& context) {
     if (!org_id || !MayManageOrg(*context.principal, *org_id)) return NoSuchOrg();
     if (!key_id) return NoSuchKey();
     auto written = context.app.db->Write([&](schema::Connection& c) -> Result<KeyWrite> {
-        auto revoked = RevokeKeyInTransaction(c, *org_id, *key_id, AuditFor(context));
+        auto revoked = RevokeKeyInTransaction(c, *org_id, *key_id, AuditEntryFor(context));
         if (revoked) return KeyWrite{std::nullopt, std::move(*revoked), std::nullopt};
         if (revoked.error() == Errc::kNotFound) {
             return KeyWrite{std::nullopt, std::nullopt, NoSuchKey()};

@@ -1,12 +1,12 @@
 #include "api/keys_cli.hpp"
 
 #include "api/audit.hpp"
+#include "api/ids.hpp"
 #include "api/keys.hpp"
 #include "schema/database.hpp"
 #include "schema/key_store.hpp"
 #include "schema/org_store.hpp"
 
-#include <charconv>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -28,11 +28,7 @@ std::optional<std::int64_t> PositiveId(const std::map<std::string, std::string>&
                                        const std::string& name) {
     const auto it = flags.find(name);
     if (it == flags.end()) return std::nullopt;
-    std::int64_t value = 0;
-    const std::string& text = it->second;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size() || value <= 0) return std::nullopt;
-    return value;
+    return ParsePositiveId(it->second);
 }
 
 std::unique_ptr<schema::Database> OpenMigrated(const std::map<std::string, std::string>& flags,

@@ -3,6 +3,7 @@
 #include "api/audit.hpp"
 #include "api/auth_fields.hpp"
 #include "api/http.hpp"
+#include "api/ids.hpp"
 #include "api/json.hpp"
 #include "api/lists_decode.hpp"
 #include "api/orgs_reference.hpp"
@@ -63,18 +64,6 @@ void WriteClassifications(JsonWriter& w,
     w.EndArray();
 }
 
-std::string_view VisibilityName(matcher::BudgetVisibility v) {
-    switch (v) {
-        case matcher::BudgetVisibility::kPublic:
-            return "public";
-        case matcher::BudgetVisibility::kRange:
-            return "range";
-        case matcher::BudgetVisibility::kHidden:
-            return "hidden";
-    }
-    return "public";
-}
-
 std::string DemandBody(const matcher::DemandLine& d) {
     JsonWriter w;
     w.StartObject().Field("ref", d.ref).Field("title", d.title);
@@ -85,7 +74,7 @@ std::string DemandBody(const matcher::DemandLine& d) {
     if (d.budget_amount) {
         w.Key("budget").StartObject().Field("amount", *d.budget_amount);
         w.Field("currency", d.budget_currency);
-        w.Field("visibility", VisibilityName(d.budget_visibility)).EndObject();
+        w.Field("visibility", schema::VisibilityName(d.budget_visibility)).EndObject();
     }
     w.Key("deliveryAddress").StartObject().Field("region", d.delivery_region);
     WriteNumber(w, "lat", d.delivery_lat);
@@ -516,21 +505,6 @@ Reply PostList(RequestContext& ctx, const ListRouteOptions& options) {
 
 // ---- reads -----------------------------------------------------------------------------------
 
-std::optional<std::int64_t> PositiveId(std::string_view text) {
-    std::int64_t id = 0;
-    const char* end = text.data() + text.size();
-    if (text.empty() || std::from_chars(text.data(), end, id).ptr != end || id <= 0) {
-        return std::nullopt;
-    }
-    return id;
-}
-
-matcher::BudgetVisibility ParseVisibility(std::string_view v) {
-    if (v == "hidden") return matcher::BudgetVisibility::kHidden;
-    if (v == "range") return matcher::BudgetVisibility::kRange;
-    return matcher::BudgetVisibility::kPublic;
-}
-
 void WriteListRecord(JsonWriter& w, const schema::ListRecord& list) {
     w.StartObject();
     w.Field("id", list.id).Field("kind", list.kind).Field("series", list.series);
@@ -547,7 +521,7 @@ void WriteListRecord(JsonWriter& w, const schema::ListRecord& list) {
 
 Reply GetList(RequestContext& ctx) {
     if (ctx.app.db == nullptr) return ApiError::Make(Errc::kUnavailable, "no database");
-    const auto id = PositiveId(ctx.Param("id"));
+    const auto id = ParsePositiveId(ctx.Param("id"));
     if (!id) return ApiError::Make(Errc::kNotFound, "no such list");
     auto found = ctx.app.db->Read([&](schema::Connection& c) { return schema::FindList(c, *id); });
     if (!found) return ToApiError(found.error());
@@ -570,7 +544,7 @@ std::string LineETag(const schema::LineRow& row) {
 // revision, and confidential fields (hidden/range budgets) redacted for other organisations.
 Reply GetLine(RequestContext& ctx, std::string_view entity) {
     if (ctx.app.db == nullptr) return ApiError::Make(Errc::kUnavailable, "no database");
-    const auto id = PositiveId(ctx.Param("id"));
+    const auto id = ParsePositiveId(ctx.Param("id"));
     if (!id) return ApiError::Make(Errc::kNotFound, "no such line");
     auto found =
         ctx.app.db->Read([&](schema::Connection& c) { return schema::FindLine(c, entity, *id); });
@@ -612,7 +586,7 @@ Reply GetLine(RequestContext& ctx, std::string_view entity) {
 // the current ETag (412 otherwise).
 Reply DeleteLine(RequestContext& ctx, std::string_view entity) {
     if (ctx.app.db == nullptr) return ApiError::Make(Errc::kUnavailable, "no database");
-    const auto id = PositiveId(ctx.Param("id"));
+    const auto id = ParsePositiveId(ctx.Param("id"));
     if (!id) return ApiError::Make(Errc::kNotFound, "no such line");
     const Principal& principal = *ctx.principal;
     const std::string if_match(ctx.request[http::field::if_match]);
@@ -693,7 +667,7 @@ void ApplyMergePatch(JsonValue& target,
 // an administrator. A patch that leaves the body as it is writes nothing and returns 200.
 Reply PatchLine(RequestContext& ctx, std::string_view entity) {
     if (ctx.app.db == nullptr) return ApiError::Make(Errc::kUnavailable, "no database");
-    const auto id = PositiveId(ctx.Param("id"));
+    const auto id = ParsePositiveId(ctx.Param("id"));
     if (!id) return ApiError::Make(Errc::kNotFound, "no such line");
     const Principal& principal = *ctx.principal;
     std::string content_type(ctx.request[http::field::content_type]);
@@ -919,7 +893,7 @@ std::optional<std::int64_t> DecodeCursor(std::string_view scope, std::string_vie
     }
     const auto dot = plain.find('.');
     if (dot == std::string::npos) return std::nullopt;
-    const auto id = PositiveId(std::string_view(plain).substr(0, dot));
+    const auto id = ParsePositiveId(std::string_view(plain).substr(0, dot));
     if (!id || EncodeCursor(scope, *id) != cursor) return std::nullopt;
     return id;
 }
@@ -983,7 +957,7 @@ Result<void> WriteLineMembers(JsonWriter& w, const schema::LineRow& row, const V
         const std::string_view key(member.name.GetString(), member.name.GetStringLength());
         if (key == "budget") {
             WriteBudget(record, row.budget_amount, row.budget_currency,
-                        ParseVisibility(row.budget_visibility));
+                        schema::ParseVisibility(row.budget_visibility));
         } else if (key == "status") {
             w.Field("status", row.status);  // the stored status ('withdrawn' included)
         } else {
@@ -1008,7 +982,7 @@ Reply ListLinesRoute(RequestContext& ctx, std::string entity, bool of_list) {
     schema::LineQuery q;
     q.entity = entity;
     if (of_list) {
-        const auto id = PositiveId(ctx.Param("id"));
+        const auto id = ParsePositiveId(ctx.Param("id"));
         if (!id) return ApiError::Make(Errc::kNotFound, "no such list");
         auto found =
             ctx.app.db->Read([&](schema::Connection& c) { return schema::FindList(c, *id); });
@@ -1049,7 +1023,7 @@ Reply ListLinesRoute(RequestContext& ctx, std::string entity, bool of_list) {
     q.text = std::string(ctx.query.Get("q").value_or(""));
     if (q.text.size() > 200) return BadQuery("q", "q is longer than 200 characters");
     if (auto p = ctx.query.Get("publisherId")) {
-        const auto id = PositiveId(*p);
+        const auto id = ParsePositiveId(*p);
         if (!id) return BadQuery("publisherId", "publisherId must be a positive integer");
         q.org_id = id;
     }
@@ -1100,7 +1074,7 @@ Reply ListListsRoute(RequestContext& ctx) {
     }
     q.series = std::string(ctx.query.Get("series").value_or(""));
     if (auto p = ctx.query.Get("publisherId")) {
-        const auto id = PositiveId(*p);
+        const auto id = ParsePositiveId(*p);
         if (!id) return BadQuery("publisherId", "publisherId must be a positive integer");
         q.org_id = id;
     }

@@ -3,6 +3,7 @@
 #include "api/answer_cache.hpp"
 #include "api/auth_fields.hpp"
 #include "api/http.hpp"
+#include "api/ids.hpp"
 #include "api/json.hpp"
 #include "api/line_loader.hpp"
 #include "api/match_index.hpp"
@@ -68,15 +69,6 @@ ApiResult<QueryOptions> ParseOptions(const RequestContext& ctx, bool allow_expla
         }
     }
     return options;
-}
-
-std::optional<std::int64_t> PositiveId(std::string_view text) {
-    std::int64_t id = 0;
-    const char* end = text.data() + text.size();
-    if (text.empty() || std::from_chars(text.data(), end, id).ptr != end || id <= 0) {
-        return std::nullopt;
-    }
-    return id;
 }
 
 // The index, or 503 while it loads (or when the composition root wired none).
@@ -382,7 +374,7 @@ Reply StoredDemandCandidates(RequestContext& ctx, std::string_view run) {
     if (ctx.query.Get("limit") || ctx.query.Get("explain")) {
         return BadQuery("run", "limit and explain do not apply to a stored ranking (run=)");
     }
-    const auto id = PositiveId(ctx.Param("id"));
+    const auto id = ParsePositiveId(ctx.Param("id"));
     if (!id) return ApiError::Make(Errc::kNotFound, "no such demand line");
     auto line =
         ctx.app.db->Read([&](schema::Connection& c) { return schema::FindLine(c, "demand", *id); });
@@ -403,7 +395,7 @@ Reply GetDemandCandidates(RequestContext& ctx) {
     if (!index) return index.error();
     auto options = ParseOptions(ctx, true);
     if (!options) return options.error();
-    const auto id = PositiveId(ctx.Param("id"));
+    const auto id = ParsePositiveId(ctx.Param("id"));
     if (!id) return ApiError::Make(Errc::kNotFound, "no such demand line");
     const MatchIndex::View view = (*index)->Current();
     const matcher::DemandLine* demand = view.demands->Find(*id);
@@ -437,7 +429,7 @@ Reply GetSupplyOpportunities(RequestContext& ctx) {
     if (!index) return index.error();
     auto options = ParseOptions(ctx, true);
     if (!options) return options.error();
-    const auto id = PositiveId(ctx.Param("id"));
+    const auto id = ParsePositiveId(ctx.Param("id"));
     if (!id) return ApiError::Make(Errc::kNotFound, "no such supply line");
     const MatchIndex::View view = (*index)->Current();
     const matcher::SupplyLine* supply = view.supply->Find(*id);
@@ -515,7 +507,7 @@ Reply GetProjectCandidates(RequestContext& ctx) {
     if (!index) return index.error();
     auto options = ParseOptions(ctx, false);
     if (!options) return options.error();
-    const auto id = PositiveId(ctx.Param("id"));
+    const auto id = ParsePositiveId(ctx.Param("id"));
     if (!id) return ApiError::Make(Errc::kNotFound, "no such project");
     if (ctx.app.db == nullptr) return ApiError::Make(Errc::kUnavailable, "no database");
     struct Project {

@@ -1,6 +1,7 @@
 #include "api/orgs.hpp"
 
 #include "api/audit.hpp"
+#include "api/ids.hpp"
 #include "api/orgs_reference.hpp"
 #include "api/orgs_uscc.hpp"
 #include "api/page.hpp"
@@ -17,13 +18,6 @@ namespace {
 constexpr std::size_t kMaxNameBytes = 200;
 constexpr std::size_t kMaxChains = 32;
 constexpr std::size_t kMaxChainBytes = 64;
-
-std::optional<std::int64_t> ParsePositiveId(std::string_view text) {
-    std::int64_t value = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size() || value <= 0) return std::nullopt;
-    return value;
-}
 
 ApiError NoSuchOrg() {
     return ApiError::Make(Errc::kNotFound, "no such organisation", "not_found");

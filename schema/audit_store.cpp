@@ -30,27 +30,22 @@ Result<AuditPage> QueryAudit(Connection& connection, const AuditQuery& query) {
     stmt->BindAll(query.org_id, query.entity_kind, query.entity_id, query.action, query.from_ms,
                   query.to_ms, query.before_id, limit + 1);
     AuditPage page;
-    for (;;) {
-        auto row = stmt->Step();
-        if (!row) return row.error();
-        if (!*row) break;
-        if (static_cast<int>(page.items.size()) == limit) {
-            page.has_more = true;
-            break;
-        }
+    auto more = stmt->StepPage(limit, page.items, [](const Statement& s) {
         AuditEntry e;
-        e.id = stmt->ColumnInt64(0);
-        e.at_ms = stmt->ColumnInt64(1);
-        e.request_id = stmt->ColumnText(2);
-        e.key_id = stmt->ColumnOptionalInt64(3);
-        e.org_id = stmt->ColumnOptionalInt64(4);
-        e.action = stmt->ColumnText(5);
-        e.entity_kind = stmt->ColumnText(6);
-        e.entity_id = stmt->ColumnText(7);
-        e.subject_org_id = stmt->ColumnOptionalInt64(8);
-        e.detail = stmt->ColumnText(9);
-        page.items.push_back(std::move(e));
-    }
+        e.id = s.ColumnInt64(0);
+        e.at_ms = s.ColumnInt64(1);
+        e.request_id = s.ColumnText(2);
+        e.key_id = s.ColumnOptionalInt64(3);
+        e.org_id = s.ColumnOptionalInt64(4);
+        e.action = s.ColumnText(5);
+        e.entity_kind = s.ColumnText(6);
+        e.entity_id = s.ColumnText(7);
+        e.subject_org_id = s.ColumnOptionalInt64(8);
+        e.detail = s.ColumnText(9);
+        return e;
+    });
+    if (!more) return more.error();
+    page.has_more = *more;
     return page;
 }
 

@@ -9,6 +9,25 @@
 #include <utility>
 
 namespace renewmatch::schema {
+
+std::string_view VisibilityName(matcher::BudgetVisibility v) {
+    switch (v) {
+        case matcher::BudgetVisibility::kPublic:
+            return "public";
+        case matcher::BudgetVisibility::kRange:
+            return "range";
+        case matcher::BudgetVisibility::kHidden:
+            return "hidden";
+    }
+    return "public";
+}
+
+matcher::BudgetVisibility ParseVisibility(std::string_view name) {
+    if (name == "hidden") return matcher::BudgetVisibility::kHidden;
+    if (name == "range") return matcher::BudgetVisibility::kRange;
+    return matcher::BudgetVisibility::kPublic;
+}
+
 namespace {
 
 #define RM_LIST_TRY(expr)                      \
@@ -120,18 +139,6 @@ const std::string& ProjectUpsertSql() {
                                                           "created_at",
                                                           "updated_at"});
     return sql;
-}
-
-std::string_view VisibilityName(matcher::BudgetVisibility v) {
-    switch (v) {
-        case matcher::BudgetVisibility::kPublic:
-            return "public";
-        case matcher::BudgetVisibility::kRange:
-            return "range";
-        case matcher::BudgetVisibility::kHidden:
-            return "hidden";
-    }
-    return "public";
 }
 
 // A line of the series as stored before this publication: what the comparison needs, and what

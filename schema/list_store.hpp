@@ -42,6 +42,12 @@ namespace renewmatch::schema {
 
 class Connection;
 
+// The spelling of a budget visibility in the lines table, the canonical body and on the wire
+// ("public", "range", "hidden"), and back; an unknown name reads as public (the decoder refuses
+// unknown names before anything is stored).
+std::string_view VisibilityName(matcher::BudgetVisibility v);
+matcher::BudgetVisibility ParseVisibility(std::string_view name);
+
 struct ListRecord {
     std::int64_t id = 0;
     std::int64_t org_id = 0;

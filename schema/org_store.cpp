@@ -114,16 +114,9 @@ Result<OrgPage> ListOrgs(Connection& connection,
         if (!stmt) return stmt.error();
         // One more than asked tells whether another page follows.
         stmt->BindInt64(1, after_id).BindText(2, kind).BindInt64(3, limit + 1);
-        for (;;) {
-            auto row = stmt->Step();
-            if (!row) return row.error();
-            if (!*row) break;
-            if (static_cast<int>(page.items.size()) == limit) {
-                page.has_more = true;
-                break;
-            }
-            page.items.push_back(ReadOrgRow(*stmt));
-        }
+        auto more = stmt->StepPage(limit, page.items, ReadOrgRow);
+        if (!more) return more.error();
+        page.has_more = *more;
     }
     for (auto& org : page.items) {
         if (auto r = LoadChains(connection, org); !r) return r.error();

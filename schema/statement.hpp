@@ -107,6 +107,19 @@ class Statement {
 
     // Advances: true when a row is available, false when the statement is done.
     [[nodiscard]] Result<bool> Step();
+    // Reads one page of a keyset-paged query that was bound to return up to `limit` + 1 rows:
+    // appends read_row(*this) for each of the first `limit` rows to `items` and returns whether
+    // a further row exists (another page follows).
+    template <class Item, class ReadRow>
+    [[nodiscard]] Result<bool> StepPage(int limit, std::vector<Item>& items, ReadRow read_row) {
+        for (;;) {
+            auto row = Step();
+            if (!row) return row;
+            if (!*row) return false;
+            if (static_cast<int>(items.size()) == limit) return true;
+            items.push_back(read_row(*this));
+        }
+    }
     // Runs the statement to completion, discarding any rows (for INSERT/UPDATE/DELETE/DDL).
     [[nodiscard]] Result<void> Exec();
     // Resets to run again with the same bindings (ClearBindings() to drop them).
