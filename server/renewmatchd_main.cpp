@@ -160,6 +160,7 @@ int main(int argc, char** argv) {
     }
     run_scheduler.Stop();  // a running match run stops at its next batch (failed, never latest)
     if (warmer) warmer->Stop();  // between two demands
-    index_loader.join();  // a load still running at shutdown finishes first (nothing to undo)
+    (*match_index)->CancelLoad();  // a load still running stops at its next batch of rows
+    index_loader.join();           // (nothing to undo: it publishes nothing)
     return 0;
 }
