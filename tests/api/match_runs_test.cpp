@@ -261,6 +261,58 @@ TEST_F(MatchRunsTest, PatchedIncrementalRunsEqualFullRunsRowByRow) {
     EXPECT_GT(patched_total, 3) << "the price rounds patch stored top-ks:" << notes;
 }
 
+// The number just before `phrase` in a run's note (-1 when the phrase is missing).
+std::int64_t NoteCount(const std::string& note, const std::string& phrase) {
+    const auto at = note.find(phrase);
+    if (at == std::string::npos || at == 0) return -1;
+    const auto from = note.find_last_of(" (", at - 1);
+    return std::stoll(note.substr(from + 1, at - from - 1));
+}
+
+TEST_F(MatchRunsTest, RepricedLinesAreSettledOnTheirRecordAndRowsEqualAFullRun) {
+    // A re-price keeps the text: the executor marks such lines (line_history's previous
+    // revision) and most checks are settled on the line's record without text work; a text
+    // edit is not marked. Either way the rows equal a full run of the same epoch.
+    PublishData(150, 25, 0);
+    RunRequest full;
+    full.top_k = 4;
+    const auto base = Run(full);
+    ASSERT_EQ(base.status, "succeeded") << base.error;
+    RunRequest incremental = full;
+    incremental.mode = "incremental";
+    for (int round = 1; round <= 2; ++round) {
+        now_ms_ += 3'600'000;
+        if (round == 1) {
+            PublishPrices(150, 5);
+        } else {
+            PublishData(150, 25, 1);  // titles, prices, withdrawals and new lines
+        }
+        const auto inc = Run(incremental);
+        ASSERT_EQ(inc.status, "succeeded") << inc.error;
+        const auto reference = Run(full, 7, base.id);
+        ASSERT_EQ(reference.status, "succeeded") << reference.error;
+        EXPECT_EQ(Results(inc.id), Results(reference.id)) << inc.note;
+        ASSERT_OK(db_->Write([&](schema::Connection& c) -> Result<void> {
+            auto stmt = c.Prepare("UPDATE match_runs SET status = 'failed' WHERE id = ?");
+            if (!stmt) return stmt.error();
+            stmt->BindAll(reference.id);
+            if (auto r = stmt->Exec(); !r) return r.error();
+            return {};
+        }));
+        const auto changed = NoteCount(inc.note, " supply lines changed");
+        const auto same_text = NoteCount(inc.note, " with the same text");
+        const auto settled = NoteCount(inc.note, " settled on the record without text");
+        ASSERT_GT(changed, 0) << inc.note;
+        if (round == 1) {
+            EXPECT_EQ(same_text, changed) << inc.note;  // every change is a re-price
+            EXPECT_GT(settled, 0) << inc.note;
+        } else {
+            EXPECT_GE(same_text, 0) << inc.note;
+            EXPECT_LT(same_text, changed) << inc.note;  // retitled and new lines are not marked
+        }
+    }
+}
+
 TEST_F(MatchRunsTest, RunRequestValidation) {
     auto ok = DecodeRunRequest(
         R"({"mode":"incremental","scope":{"classificationPrefix":"4261","region":"32","orgId":3},"allocate":true,"weights":"price","topK":20})");
