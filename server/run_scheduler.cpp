@@ -135,14 +135,14 @@ void RunScheduler::Cancelled(std::int64_t run_id) {
 }
 
 void RunScheduler::Loop() {
-    if (options_.nice_increment > 0) {
+    {
         // Per thread on Linux (the tid is the "process" of setpriority); threads started from
         // here inherit it. Failure only costs responsiveness: log and go on.
         const auto tid = static_cast<id_t>(syscall(SYS_gettid));
         errno = 0;
         const int current = getpriority(PRIO_PROCESS, tid);
         if ((current == -1 && errno != 0) ||
-            setpriority(PRIO_PROCESS, tid, std::min(19, current + options_.nice_increment)) != 0) {
+            setpriority(PRIO_PROCESS, tid, std::min(19, current + kRunNiceIncrement)) != 0) {
             LogEvent("warn", "match runs execute at normal priority (setpriority failed)");
         }
     }

@@ -3,7 +3,7 @@
 // One job thread (not an I/O thread, not the request work pool) executes runs one at a time, in
 // submission order, with api::ExecuteRun against the live MatchIndex (the executor starts the
 // matcher's batch worker threads, one per core by default, for the duration of a batch and joins
-// them; they run at a lower priority than the request handlers: `nice_increment`). Admission:
+// them; they run at nice +5 relative to the request handlers, kRunNiceIncrement). Admission:
 //   * one run at a time per scope: a scope with a queued or running run refuses a new one
 //     (409 run_in_progress; the database is checked as well, for CLI runs);
 //   * a bounded queue: more than `max_queue` waiting runs refuses with 429 queue_full;
@@ -44,14 +44,15 @@ class MatchIndex;
 
 namespace renewmatch::server {
 
+// The job thread lowers its own scheduling priority by this much when it starts (Linux: nice is
+// per thread, and the matcher's batch and check threads it starts inherit it), so that request
+// handlers win the cores whenever they have work and a run uses what is left.
+inline constexpr int kRunNiceIncrement = 5;
+
 struct RunSchedulerOptions {
     std::size_t max_queue = 4;                    // waiting runs (the running one not counted)
     unsigned threads = api::DefaultRunThreads();  // matcher threads per batch
     std::size_t batch_size = 512;                 // demands per batch / write transaction
-    // The job thread lowers its own scheduling priority by this much (Linux: nice is per thread
-    // and the matcher's batch and check threads it starts inherit it), so that request handlers
-    // win the cores whenever they have work and the run uses what is left; 0 keeps the priority.
-    int nice_increment = 5;
     std::chrono::milliseconds stale_cli_after{10 * 60 * 1000};
 };
 
