@@ -618,6 +618,8 @@ void Generate(const Snapshot<Line>& snapshot,
             for (PostingCursor& c : cursors) {
                 const double term_weight = c.term_weight;
                 const Posting* it = c.next;
+                std::uint32_t* const stamps = stamp.data();  // locals: not reloaded per posting
+                double* const sums = acc.data();
                 for (; it != c.end && it->doc < hi; ++it) {
                     const Posting& p = *it;
                     if (snapshot.Deleted(s, p.doc)) continue;
@@ -625,25 +627,27 @@ void Generate(const Snapshot<Line>& snapshot,
                     const double len = static_cast<double>(lengths[p.doc]);
                     const double norm = k1 * (1 - b + b * len / avgdl);
                     const std::size_t g = base + p.doc;
-                    if (stamp[g] != epoch) {
-                        stamp[g] = epoch;
-                        acc[g] = 0.0;
+                    if (stamps[g] != epoch) {
+                        stamps[g] = epoch;
+                        sums[g] = 0.0;
                         touched.push_back(g);
                     }
-                    acc[g] += term_weight * tf * (k1 + 1) / (tf + norm);
+                    sums[g] += term_weight * tf * (k1 + 1) / (tf + norm);
                 }
                 c.next = it;
             }
             for (PostingCursor& c : class_cursors) {
                 const Posting* it = c.next;
+                // Most of a common division's postings hit lines the text terms already
+                // touched: only the stamp test, with every pointer in a local.
+                std::uint32_t* const stamps = stamp.data();
                 for (; it != c.end && it->doc < hi; ++it) {
-                    if (snapshot.Deleted(s, it->doc)) continue;
-                    const std::size_t g = base + it->doc;
-                    if (stamp[g] != epoch) {
-                        stamp[g] = epoch;
-                        acc[g] = 0.0;
-                        class_only.push_back(g);
-                    }
+                    const std::uint32_t doc = it->doc;
+                    const std::size_t g = base + doc;
+                    if (stamps[g] == epoch || snapshot.Deleted(s, doc)) continue;
+                    stamps[g] = epoch;
+                    acc[g] = 0.0;
+                    class_only.push_back(g);
                 }
                 c.next = it;
             }
@@ -1138,8 +1142,8 @@ MatchResult MatchDemand(const SupplySnapshot& snapshot,
             if (full() && text_weight * text_value + rest + kSlack < top.front().score) continue;
             pending.push_back({text_value, g});
         }
-        constexpr std::size_t kFar = 24;
-        constexpr std::size_t kNear = 12;
+        constexpr std::size_t kFar = 64;
+        constexpr std::size_t kNear = 32;
         const std::size_t count = pending.size();
         for (std::size_t i = 0; i < count; ++i) {
             if (i + kFar < count) {

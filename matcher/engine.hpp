@@ -50,16 +50,20 @@
 // could not reach the k-th score (at screening or left in the visit when it stopped).
 //
 // Complexity per query (MatchDemand): O(P) to accumulate BM25 over the P postings of the query's
-// terms, O(T log S) to pick the S seeds among the T text candidates (almost always O(T)), O(T)
-// for the screening (a record read only above the text floor of the seeds' k-th score), O(V log
-// V) for the V survivors' heap, and the full evaluation (certification/requirement filters and
-// scoring) only for survivors visited before the bound stops. Classification-only candidates
-// cost one record read each, or nothing when the k-th score is above every non-text ceiling.
-// MatchSupply: O(P) + O(T) heapify + O(E log T) for the E candidates visited in text order.
-// Memory: a per-thread scratch, reused across queries: 12 bytes per document of the largest
-// snapshot the thread has queried (accumulator + epoch stamp, so nothing is zeroed per query)
-// plus the candidate, seed and survivor lists. MaxScore-style dynamic pruning of the postings
-// was tried with the earlier, looser bound and measured slower (docs/performance.md).
+// terms (blocked: each segment's docs in blocks of 8192, every term's doc-sorted postings consumed
+// block by block, so the accumulator of a block stays in cache; per doc the same sum in the same
+// term order, bit-identical), O(T log S) to pick the S seeds among the T text candidates (almost
+// always O(T)), O(T) for the screening (a record read only above the text floor of the seeds' k-th
+// score; the lines above it are listed first, then their records, classification codes and areas
+// are prefetched in two stages ahead of the filter evaluation), O(V log V) for the V survivors'
+// heap, and the full evaluation (certification/requirement filters and scoring) only for survivors
+// visited before the bound stops. Classification-only candidates cost one record read each, or
+// nothing when the k-th score is above every non-text ceiling. MatchSupply: O(P) + O(T) heapify +
+// O(E log T) for the E candidates visited in text order. Memory: a per-thread scratch, reused
+// across queries: 12 bytes per document of the largest snapshot the thread has queried (accumulator
+// + epoch stamp, so nothing is zeroed per query) plus the candidate, seed and survivor lists.
+// MaxScore-style dynamic pruning of the postings was tried with the earlier, looser bound and
+// measured slower (docs/performance.md).
 //
 // Thread-safety: all functions are pure and take their inputs by const reference; they may run
 // concurrently on a shared snapshot (the query scratch is thread_local, never shared). The batch
