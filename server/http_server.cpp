@@ -176,9 +176,9 @@ class HttpServer::Impl {
         : config_(config),
           handler_(handler),
           metrics_(metrics),
-          work_pool_(static_cast<std::size_t>(config.work_threads)),
           tls_(ssl::context::tls_server),
           io_(MakeIoContexts(config.io_threads)),
+          work_pool_(static_cast<std::size_t>(config.work_threads)),
           control_(net::make_strand(*io_.front())),
           acceptor_(control_),
           signals_(control_, SIGINT, SIGTERM),
@@ -186,7 +186,9 @@ class HttpServer::Impl {
 
     ~Impl() {
         // Handlers still queued on the pool resume sessions on the io_context; let running
-        // ones finish before the io_context (and the sessions it owns) is destroyed.
+        // ones finish before the io_context (and the sessions it owns) is destroyed. The pool
+        // itself is destroyed before io_ (declared after it): after a forced stop its abandoned
+        // handlers hold io_ executors and post the destruction of their sessions' frames there.
         work_pool_.stop();
         work_pool_.join();
     }
@@ -614,7 +616,8 @@ class HttpServer::Impl {
 
     // Declaration order matters for destruction: state the SessionGuard touches is declared
     // before io_ so it outlives the session frames that io_ destroys; the work pool is joined
-    // in ~Impl before any of them go.
+    // in ~Impl and destroyed before io_ (its abandoned handlers refer to io_; ThreadSanitizer
+    // saw a heap-use-after-free when it outlived io_ after a forced stop).
     const Config config_;
     RequestHandler& handler_;
     Metrics& metrics_;
@@ -627,10 +630,10 @@ class HttpServer::Impl {
     std::map<std::uint64_t, std::weak_ptr<Session>> sessions_;  // GUARDED_BY(sessions_mu_)
     std::uint16_t port_ = 0;
 
-    net::thread_pool work_pool_;
     ssl::context tls_;
     // One io_context per I/O thread (concurrency hint 1).
     std::vector<std::unique_ptr<net::io_context>> io_;
+    net::thread_pool work_pool_;  // after io_: destroyed first
     // Accepting, signals and the drain timer share one strand (on io_[0]): the acceptor is not
     // thread-safe.
     net::strand<net::io_context::executor_type> control_;

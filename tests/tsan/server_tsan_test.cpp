@@ -25,6 +25,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <string>
@@ -114,7 +115,8 @@ class ServerTsanTest : public api::testing::MatchFixture {
     }
 
     // Starts the server on a thread of its own; stdout (the log) goes to log_path().
-    void StartServer(int work_threads = 3) {
+    void StartServer(int work_threads = 3,
+                     std::chrono::milliseconds shutdown_timeout = std::chrono::seconds(30)) {
         Config config;
         config.listen_host = "127.0.0.1";
         config.listen_port = 0;
@@ -122,7 +124,7 @@ class ServerTsanTest : public api::testing::MatchFixture {
         config.tls_key = TestCertificate().key.string();
         config.io_threads = kIoThreads;
         config.work_threads = work_threads;
-        config.shutdown_timeout = 30s;
+        config.shutdown_timeout = shutdown_timeout;
         handler_ = std::make_unique<ServiceHandler>(*service_);
         auto server = HttpServer::Create(config, *handler_, metrics_);
         ASSERT_TRUE(server.has_value()) << server.error().message;
@@ -152,6 +154,14 @@ class ServerTsanTest : public api::testing::MatchFixture {
             if (line.find("\"requestId\":\"" + id_prefix) != std::string::npos) ++n;
         }
         return n;
+    }
+
+    // Whether a line containing `needle` reached the log file (events are written at once).
+    bool Logged(const std::string& needle) const {
+        for (const std::string& line : FileLines(log_path())) {
+            if (line.find(needle) != std::string::npos) return true;
+        }
+        return false;
     }
 
     std::filesystem::path log_path() const { return dir_ / "server.log"; }
@@ -382,6 +392,69 @@ TEST_F(ServerTsanTest, SigtermWithRequestsInFlightOnEveryIoThreadDrainsAndReturn
     const auto lines = FileLines(log_path());
     ASSERT_FALSE(lines.empty());
     EXPECT_NE(lines.back().find("\"msg\":\"stopped\""), std::string::npos) << lines.back();
+}
+
+// The drain cut short, by shutdown_timeout and by a second signal, while a handler still runs
+// on the work pool: Run() returns 1 at once, the client's connection ends without an answer, and
+// destroying the server joins the work pool (the handler finishes) and then destroys the
+// abandoned connection, whose bookkeeping still runs (open connections back to 0).
+// Returns the client's outcome (to be read once the server is gone).
+std::future<boost::system::error_code> ExpectForcedStop(const std::function<void()>& begin_shutdown,
+                                                        const std::function<void()>& force,
+                                                        const std::function<int()>& join,
+                                                        Metrics& metrics,
+                                                        std::uint16_t port) {
+    auto busy = std::async(std::launch::async, [port] {
+        TlsClient tls(port);
+        HttpResponse res;
+        if (auto ec = tls.Connect()) return ec;
+        return tls.Send(WithId(MakeRequest(verb::get, "/_test/slow?ms=2500"), "forced"), &res);
+    });
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (metrics.in_flight() < 1 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(5ms);
+    }
+    EXPECT_EQ(metrics.in_flight(), 1);
+    begin_shutdown();
+    if (force) force();
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_EQ(join(), 1);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);  // not waiting for the handler
+    return busy;
+}
+
+TEST_F(ServerTsanTest, ShutdownTimeoutWithAHandlerStillRunningReturnsOneAndTearsDownCleanly) {
+    StartServer(/*work_threads=*/2, /*shutdown_timeout=*/300ms);
+    auto client = ExpectForcedStop([this] { server_->Shutdown(); }, nullptr,
+                                   [this] { return JoinServer(); }, metrics_, port());
+    server_.reset();  // joins the work pool, then drops the abandoned connection
+    EXPECT_EQ(metrics_.open_connections(), 0);
+    EXPECT_TRUE(client.get());  // never answered
+    const auto lines = FileLines(log_path());
+    bool warned = false;
+    for (const auto& line : lines) {
+        if (line.find("shutdown_timeout passed") != std::string::npos) warned = true;
+    }
+    EXPECT_TRUE(warned);
+}
+
+TEST_F(ServerTsanTest, SecondSigtermEndsTheDrainAtOnce) {
+    StartServer(/*work_threads=*/2);
+    auto client = ExpectForcedStop(
+        [] { ::kill(::getpid(), SIGTERM); },
+        [this] {
+            // The second signal only counts once the first one began the drain.
+            const auto until = std::chrono::steady_clock::now() + 10s;
+            while (!Logged("shutting down") && std::chrono::steady_clock::now() < until) {
+                std::this_thread::sleep_for(5ms);
+            }
+            ::kill(::getpid(), SIGTERM);
+        },
+        [this] { return JoinServer(); }, metrics_, port());
+    server_.reset();
+    EXPECT_EQ(metrics_.open_connections(), 0);
+    EXPECT_TRUE(client.get());
+    EXPECT_TRUE(Logged("second signal"));
 }
 
 // As renewmatchd does after the drain: return from main (std::exit) right away. The request
