@@ -1,5 +1,6 @@
 #include "server/log.hpp"
 #include "server/metrics.hpp"
+#include "tests/support/stdout_capture.hpp"
 #include "tests/support/test_util.hpp"
 
 #include <fcntl.h>
@@ -142,34 +143,8 @@ TEST(Log, TimeIsRfc3339WithMilliseconds) {
 }
 
 // Lines of a file (without newlines).
-std::vector<std::string> FileLines(const std::string& path) {
-    std::ifstream in(path);
-    std::vector<std::string> lines;
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return lines;
-}
-
-// Points stdout (fd 1) at a file for the lifetime of the object.
-class StdoutToFile {
-  public:
-    explicit StdoutToFile(const std::string& path) {
-        std::fflush(stdout);
-        saved_ = ::dup(STDOUT_FILENO);
-        const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        ::dup2(fd, STDOUT_FILENO);
-        ::close(fd);
-    }
-    ~StdoutToFile() {
-        std::fflush(stdout);
-        ::dup2(saved_, STDOUT_FILENO);
-        ::close(saved_);
-    }
-    StdoutToFile(const StdoutToFile&) = delete;
-    StdoutToFile& operator=(const StdoutToFile&) = delete;
-
-  private:
-    int saved_ = -1;
-};
+using renewmatch::testing::FileLines;
+using renewmatch::testing::StdoutToFile;
 
 bool Contains(const std::vector<std::string>& lines, const std::string& needle) {
     for (const std::string& line : lines) {
