@@ -179,6 +179,7 @@ class PreparedImpactDemand {
     const RecordQuery& record_query() const { return record_query_; }
 
   private:
+    friend class ChangeIndex;
     friend Impact ImpactOfChange(const PreparedImpactDemand& demand,
                                  const StoredResultSummary& stored,
                                  const PreparedChange& change,
@@ -268,6 +269,74 @@ TopKPatch PatchTopK(const PreparedImpactDemand& demand,
                     std::span<const PreparedChange* const> changes,
                     const MatchConfig& config,
                     const MatchContext& context);
+
+// ---- the changed lines reaching one demand, without a run-wide reach map -------------------
+// An incremental run used to invert ReachableDemands (demand snapshot postings of every changed
+// line's old and new version) into demand -> changed lines for ALL demands before any check:
+// with 10,000 changed lines each reaching most of 100,000 demands (common CJK bigrams, a 2-digit
+// class division) that is ~10^9 pointers (14 GiB measured). ChangeIndex instead indexes the
+// (few) changed lines by their own terms, once per run, and RelevantChanges finds, for one
+// prepared demand at a time, the changed lines PatchTopK needs:
+//   * every changed line in the stored top-k or that set the stored normaliser (by id);
+//   * every changed line whose new version the demand's query generates (a shared query term,
+//     or the demand's compatible class term among the line's class terms: exactly
+//     PreparedImpactDemand::Text's `generated`), EXCEPT, when the stored top-k is full, the
+//     normaliser > 0, and no query term is unpinned, the lines whose raw BM25 is provably below
+//     theta = normaliser * min(1, (kth_score - rest_ceiling - 1e-9) / text_weight) (with a 1e-9
+//     relative margin): such a line neither reaches the normaliser nor has a score bound
+//     text_weight * raw / normaliser + rest_ceiling + 1e-9 reaching the k-th score. The raw BM25
+//     upper bound is MaxScore's: query terms sorted by their largest contribution over the
+//     changed lines (term weight * max over lines of tf (k1 + 1) / (tf + norm)); the prefix whose
+//     sum stays below theta is non-essential, so only lines holding an essential term are
+//     enumerated, each bounded by its essential contributions + the non-essential sum.
+// Every line left out is one PatchTopK would skip or rank strictly below the stored k-th
+// candidate (it is not in the stored top-k, is not the normaliser's line, its raw BM25 is below
+// the normaliser and its score below the k-th score), and a line a query does not generate
+// contributes nothing to PatchTopK either (no text, no unpinned term): so PatchTopK over
+// RelevantChanges gives the same top-k, exactness, reason and unpinned terms as over all changed
+// lines reaching the demand (ReachableDemands of the old and new versions), only `without_text`
+// may differ. Property tests: ImpactTest.RelevantChangesPatchLikeAllReachingChanges and
+// MatchRunsTest.RandomChangesIncrementalEqualsFullRun. Memory: the index is O(changed lines'
+// terms); a query needs O(changed lines) scratch per thread.
+class ChangeIndex {
+  public:
+    // `changes` prepared with AssignTermIds(changes, dictionary) (each id once); both must
+    // outlive the index. `current`, `config` and `context`: as for PreparedImpactDemand (the
+    // BM25 length normalisation uses the same average length).
+    ChangeIndex(std::span<const PreparedChange> changes,
+                const std::vector<std::string>& dictionary,
+                const SupplySnapshot& current,
+                const MatchConfig& config,
+                const MatchContext& context);
+
+    std::size_t size() const { return changes_.size(); }
+    // The change with this id, or nullptr.
+    const PreparedChange* Find(LineId id) const;
+
+    struct Stats {
+        bool pruned = false;         // theta applied (else every generated line)
+        std::size_t enumerated = 0;  // postings read
+    };
+    // Appends to `out` (cleared first) the changed lines above, sorted by id (the order the
+    // executor always checked them in). `demand` must use the index's dictionary
+    // (UseDictionary). Thread-safe (per-thread scratch).
+    void RelevantChanges(const PreparedImpactDemand& demand,
+                         const StoredResultSummary& stored,
+                         std::vector<const PreparedChange*>& out,
+                         Stats* stats = nullptr) const;
+
+  private:
+    std::vector<const PreparedChange*> changes_;  // sorted by id
+    const std::vector<std::string>* dictionary_;
+    // Per dictionary term: postings (index into changes_, saturation tf (k1 + 1) / (tf + norm)),
+    // CSR, and the largest saturation.
+    std::vector<std::uint32_t> offsets_;
+    std::vector<std::uint32_t> post_change_;
+    std::vector<double> post_sat_;
+    std::vector<double> max_sat_;
+    // Class terms (ClassTerms of the new versions), sorted, with their lines.
+    std::vector<std::pair<std::string, std::vector<std::uint32_t>>> class_postings_;
+};
 
 // Demands in `demands` that supply line `line` can reach as a candidate: demands sharing an
 // analysed text term with it, or whose compatible classification prefix (min_class_prefix

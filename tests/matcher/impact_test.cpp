@@ -13,7 +13,10 @@
 //   * ReachableDemands over several versions at once is the union of the single calls;
 //   * PatchTopK: an exact patch of a stored top-k equals a fresh query (ids, scores, features,
 //     normaliser) over rounds of random batched changes, and the rounds end with a full run's
-//     results.
+//     results;
+//   * ChangeIndex::RelevantChanges: PatchTopK over the relevant changed lines answers as over
+//     every changed line reaching the demand, and a demand with none keeps a fresh query's
+//     top-k.
 #include "matcher/impact.hpp"
 
 #include <gtest/gtest.h>
@@ -772,6 +775,175 @@ TEST(ImpactTest, PatchedTopKEqualsAFreshQuery) {
                                  ImpactReason::kTopKIncomplete}) {
         EXPECT_GT(outcomes[static_cast<std::size_t>(r)], 5) << ImpactReasonName(r);
     }
+}
+
+// A change for the relevance test: every kind the executor sees (re-price, lead time,
+// status, withdrawal, new line, title / description edit, classification change), biased to
+// lines in some stored top-k or setting a normaliser.
+std::pair<LineId, std::optional<SupplyLine>> AnyChange(Gen& gen,
+                                                       const SupplySnapshot& snapshot,
+                                                       const std::vector<LineId>& top_ids,
+                                                       LineId& next_id) {
+    const int kind = gen.Int(0, 9);
+    if (kind == 0) {
+        const LineId id = next_id++;
+        return {id, gen.Supply(id)};
+    }
+    if (kind == 1) {
+        // A new line copying a live line's text: strong text, often above a k-th score.
+        std::vector<const SupplyLine*> live;
+        snapshot.ForEachLive([&](const SupplyLine& l) { live.push_back(&l); });
+        SupplyLine s = live.empty() ? gen.Supply(next_id) : *gen.Pick(live);
+        s.id = next_id++;
+        s.status = "active";
+        return {s.id, s};
+    }
+    auto [id, version] = PatchChange(gen, snapshot, top_ids, next_id);
+    if (version && kind == 9) {
+        version->classification.id = gen.Pick(kClasses);  // classification change
+    } else if (version && kind == 8) {
+        version->title = gen.Text(1, 4);  // retitled
+    }
+    return {id, version};
+}
+
+TEST(ImpactTest, RelevantChangesPatchLikeAllReachingChanges) {
+    // ChangeIndex::RelevantChanges against what the executor used to give PatchTopK (every
+    // changed line whose old or new version reaches the demand, ReachableDemands): over rounds
+    // of random batched changes of every kind, several weight profiles and k, the relevant set
+    // is a subset of the reaching set, and PatchTopK answers the same on both (exact, reason,
+    // unpinned terms, new top-k ids, scores and stored rows); a demand with no relevant change
+    // has a fresh query equal to its stored result, and every exact patch equals a fresh query.
+    // This fails if the relevance filter missed a changed line that can affect a demand.
+    Gen gen(11);
+    int demands_checked = 0;
+    int pruned = 0;         // the text threshold applied
+    int smaller = 0;        // the relevant set strictly smaller than the reaching set
+    int none_relevant = 0;  // reached, but no relevant change: carried
+    int changed_top = 0;    // exact patches that change the top-k
+    int rescored = 0;
+    for (int round = 0; round < 40; ++round) {
+        MatchConfig config;
+        switch (round % 5) {
+            case 1:
+                config.weights[3] = 0.6;  // price counts 3x
+                break;
+            case 2:
+                config.weights[0] = 0.4;  // text weighs less than the rest: theta > normaliser
+                break;
+            case 3:
+                config.weights[0] = 3.0;  // text dominates: a low theta
+                break;
+            default:
+                break;
+        }
+        const std::size_t k = static_cast<std::size_t>(gen.Int(1, 6));
+        RandomCatalog catalog(gen, 9000, 14);
+        auto& [snapshot, demands, demand_snapshot, statistics, next_id] = catalog;
+        std::vector<MatchResult> stored = FullRun(*snapshot, demands, k, statistics, config);
+        for (int step = 0; step < 6; ++step) {
+            std::vector<LineId> top_ids;
+            for (const MatchResult& r : stored) {
+                for (const Candidate& c : r.candidates) top_ids.push_back(c.id);
+                if (r.text_normaliser_id != 0) top_ids.push_back(r.text_normaliser_id);
+            }
+            std::map<LineId, std::optional<SupplyLine>> batch;
+            for (int c = gen.Int(1, 6); c > 0; --c) {
+                auto [id, version] = AnyChange(gen, *snapshot, top_ids, next_id);
+                batch[id] = version;
+            }
+            const auto next = ApplyChanges(snapshot, batch);
+            std::vector<PreparedChange> changes;
+            std::map<LineId, std::set<LineId>> reached;  // demand -> changed lines
+            for (const auto& [id, version] : batch) {
+                changes.push_back(PreparedChange::Of(id, next->Find(id), *next));
+                // As the executor: a re-price is marked by its previous (live) version.
+                if (const SupplyLine* old = snapshot->Find(id)) {
+                    changes.back().MarkTextUnchanged(*old, *next);
+                }
+                const std::array<const SupplyLine*, 2> versions = {next->Find(id),
+                                                                   snapshot->Find(id)};
+                for (LineId d : ReachableDemands(*demand_snapshot, versions, config)) {
+                    reached[d].insert(id);
+                }
+            }
+            std::vector<std::string> dictionary;
+            AssignTermIds(changes, dictionary);
+            const MatchContext context = Context(&statistics);
+            const ChangeIndex index(changes, dictionary, *next, config, context);
+            for (std::size_t i = 0; i < demands.size(); ++i) {
+                ++demands_checked;
+                PreparedImpactDemand prepared(demands[i], *next, config, context);
+                prepared.UseDictionary(dictionary);
+                const StoredResultSummary summary = StoredResultSummary::Of(stored[i], k);
+                std::vector<const PreparedChange*> relevant;
+                ChangeIndex::Stats stats;
+                index.RelevantChanges(prepared, summary, relevant, &stats);
+                pruned += stats.pruned ? 1 : 0;
+                ASSERT_TRUE(std::is_sorted(relevant.begin(), relevant.end(),
+                                           [](auto* a, auto* b) { return a->id < b->id; }));
+                std::vector<const PreparedChange*> all;
+                const auto reach = reached.find(demands[i].id);
+                for (const PreparedChange& c : changes) {
+                    if (reach != reached.end() && reach->second.contains(c.id)) all.push_back(&c);
+                }
+                for (const PreparedChange* c : relevant) {
+                    EXPECT_TRUE(std::find(all.begin(), all.end(), c) != all.end())
+                        << "relevant line " << c->id << " does not reach demand " << demands[i].id;
+                }
+                if (relevant.size() < all.size()) ++smaller;
+                CorpusStatistics copy = statistics;
+                const MatchResult fresh = MatchDemand(*next, demands[i], k, config, Context(&copy));
+                if (relevant.empty()) {
+                    // Carried: the stored result must be what a query returns now.
+                    if (!all.empty()) ++none_relevant;
+                    EXPECT_TRUE(SameCandidates(fresh, stored[i]))
+                        << "round " << round << " step " << step << " demand " << demands[i].id
+                        << ": no relevant change, but the fresh top-k differs";
+                    continue;
+                }
+                const TopKPatch by_relevant =
+                    PatchTopK(prepared, summary, relevant, config, context);
+                const TopKPatch by_all = PatchTopK(prepared, summary, all, config, context);
+                EXPECT_EQ(by_relevant.exact, by_all.exact) << "round " << round << " step " << step;
+                EXPECT_EQ(by_relevant.reason, by_all.reason);
+                EXPECT_EQ(by_relevant.unpinned_terms, by_all.unpinned_terms);
+                ASSERT_EQ(by_relevant.top.size(), by_all.top.size());
+                for (std::size_t j = 0; j < by_all.top.size(); ++j) {
+                    EXPECT_EQ(by_relevant.top[j].id, by_all.top[j].id);
+                    EXPECT_EQ(by_relevant.top[j].score, by_all.top[j].score);
+                    EXPECT_EQ(by_relevant.top[j].stored_index, by_all.top[j].stored_index);
+                }
+                statistics.Pin(by_relevant.unpinned_terms);
+                if (!by_relevant.exact) {
+                    ++rescored;
+                    stored[i] = MatchDemand(*next, demands[i], k, config, Context(&statistics));
+                    statistics.Pin(stored[i].unpinned_terms);
+                    continue;
+                }
+                const MatchResult patched = Patched(stored[i], by_relevant);
+                EXPECT_TRUE(SameCandidates(fresh, patched))
+                    << "round " << round << " step " << step << " demand " << demands[i].id;
+                if (!by_relevant.SameAsStored(stored[i].candidates.size())) ++changed_top;
+                stored[i] = patched;
+            }
+            snapshot = next;
+        }
+        CorpusStatistics same = statistics;
+        for (std::size_t i = 0; i < demands.size(); ++i) {
+            const MatchResult full = MatchDemand(*snapshot, demands[i], k, config, Context(&same));
+            same.Pin(full.unpinned_terms);
+            EXPECT_TRUE(SameCandidates(full, stored[i])) << "round " << round << " demand " << i;
+        }
+    }
+    // Not vacuous: the threshold applies, leaves lines out, leaves whole demands without a
+    // check, and patches and rescorings both occur.
+    EXPECT_GT(demands_checked, 3000);
+    EXPECT_GT(pruned, 500) << demands_checked;
+    EXPECT_GT(smaller, 200) << demands_checked;
+    EXPECT_GT(none_relevant, 50) << demands_checked;
+    EXPECT_GT(changed_top, 50);
+    EXPECT_GT(rescored, 20);
 }
 
 TEST(ImpactTest, PatchTopKSimpleCases) {
