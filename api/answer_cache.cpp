@@ -44,6 +44,8 @@ std::size_t AnswerKeyHash::operator()(const AnswerKey& key) const noexcept {
     h = Mix(h, static_cast<std::uint64_t>(static_cast<std::int64_t>(key.today)));
     h = Mix(h, key.config);
     for (const auto id : key.lines) h = Mix(h, static_cast<std::uint64_t>(id));
+    h = Mix(h, static_cast<std::uint64_t>(key.part));
+    h = Mix(h, static_cast<std::uint64_t>(key.viewer));
     return static_cast<std::size_t>(h);
 }
 

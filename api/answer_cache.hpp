@@ -1,12 +1,15 @@
 // AnswerCache: the answers of the live match routes (api/match.hpp), kept while they are exactly
 // what a fresh computation would give, so that repeated queries cost a lookup instead of a match.
 //
-// What is cached. A value is whatever the route needs to answer exactly as without the cache
-// (for the match routes: the matcher's org- and caller-independent result; the JSON is rendered
-// per request, so budgets follow the caller's visibility and organisation names are current).
-// The key (AnswerKey) holds everything that result depends on: the route kind, the line or
-// project id, the limit, the index's change_seq, the `today` day, a fingerprint of the matcher
-// configuration, and (projects) the demand line ids matched.
+// What is cached. A value is whatever the route needs to answer exactly as without the cache.
+// For the match routes: the matcher's org- and caller-independent result (AnswerKey::Part
+// kResult), and, for the two line routes, the JSON body rendered from it for one `explain` and
+// one viewer (kBody / kBodyExplained with AnswerKey::viewer: budgets follow that viewer's
+// visibility), with a hole after each organisation id that every request fills with the
+// organisation's current name, so names stay live. The key (AnswerKey) holds everything a value
+// depends on: the route kind, the line or project id, the limit, the index's change_seq, the
+// `today` day, a fingerprint of the matcher configuration, (projects) the demand line ids
+// matched, and (bodies) the part and the viewer.
 //
 // Freshness. Every catalogue change moves change_seq, and live BM25 statistics make every score
 // depend on the whole catalogue, so entries are never revalidated one by one: an entry only ever
@@ -66,6 +69,14 @@ struct AnswerKey {
     matcher::Day today = 0;           // MatchContext::today
     std::uint64_t config = 0;         // MatchConfigFingerprint() of the configuration used
     std::vector<std::int64_t> lines;  // projects: the demand line ids matched, in order
+    // What the value is: the matcher's result (kResult), or the route's rendered JSON body for
+    // one `explain` and one viewer (kBody / kBodyExplained; api/match.cpp). A body depends on
+    // the caller only through api::Viewer (its organisation and whether it is an
+    // administrator), so `viewer` holds exactly that: kAdminViewer, else the organisation id.
+    enum class Part : std::uint8_t { kResult, kBody, kBodyExplained };
+    static constexpr std::int64_t kAdminViewer = -1;
+    Part part = Part::kResult;
+    std::int64_t viewer = 0;  // 0 for kResult
 
     bool operator==(const AnswerKey&) const = default;
 };

@@ -314,6 +314,103 @@ std::shared_ptr<const matcher::MatchResult> CachedResult(const RequestContext& c
     });
 }
 
+// A line route's JSON body without the organisation names: `text` with a hole at each offset in
+// `holes`, right after the `"id":N` of an organisation object (`"supplier"` / `"buyer"`) whose
+// id is the same index of `orgs`. Fill() puts `,"name":"…"` into each hole (nothing for an
+// unknown organisation), which gives exactly what WriteOrg would have written with the names.
+// Rendering everything but the names once per (answer, explain, viewer) takes the JSON work off
+// the answer cache's hit path while names stay live (a rename moves no changeSeq).
+struct RenderedBody {
+    std::string text;
+    std::vector<std::size_t> holes;  // ascending offsets into text
+    std::vector<std::int64_t> orgs;  // orgs[i] belongs in holes[i]
+};
+
+std::size_t ApproxBytes(const RenderedBody& b) {
+    return sizeof(b) + b.text.capacity() + b.holes.capacity() * sizeof(std::size_t) +
+           b.orgs.capacity() * sizeof(std::int64_t);
+}
+
+// Renders a line route's body into a RenderedBody: the JsonWriter plus the holes.
+class BodyWriter {
+  public:
+    JsonWriter w;
+
+    // WriteOrg without the name: `"key":{"id":N` + hole + `}`.
+    void Org(std::string_view key, std::int64_t id) {
+        w.Key(key).StartObject().Field("id", id);
+        body_.holes.push_back(w.view().size());
+        body_.orgs.push_back(id);
+        w.EndObject();
+    }
+
+    RenderedBody Finish() {
+        body_.text = w.Take();
+        return std::move(body_);
+    }
+
+  private:
+    RenderedBody body_;
+};
+
+// The body with each hole filled from `names`.
+std::string Fill(const RenderedBody& body, const OrgNameMap& names) {
+    std::vector<std::string> encoded(body.orgs.size());
+    std::size_t size = body.text.size();
+    for (std::size_t i = 0; i < body.orgs.size(); ++i) {
+        const auto it = names.find(body.orgs[i]);
+        if (it == names.end()) continue;
+        JsonWriter name;
+        name.StartObject().Field("name", it->second).EndObject();
+        encoded[i] = name.Take();  // {"name":"…"}
+        encoded[i].front() = ',';
+        encoded[i].pop_back();  // ,"name":"…"
+        size += encoded[i].size();
+    }
+    std::string out;
+    out.reserve(size);
+    std::size_t at = 0;
+    for (std::size_t i = 0; i < body.holes.size(); ++i) {
+        out.append(body.text, at, body.holes[i] - at);
+        out += encoded[i];
+        at = body.holes[i];
+    }
+    out.append(body.text, at, std::string::npos);
+    return out;
+}
+
+// The cache key of a rendered body: the result's key plus the part and the viewer.
+AnswerKey BodyKeyFor(AnswerKey key, bool explain, const Viewer& viewer) {
+    key.part = explain ? AnswerKey::Part::kBodyExplained : AnswerKey::Part::kBody;
+    key.viewer = viewer.admin ? AnswerKey::kAdminViewer : viewer.org_id.value_or(0);
+    return key;
+}
+
+// The rendered body: from the answer cache under BodyKeyFor(key) when one is wired and
+// `cacheable`, else rendered here; then the organisation names are read and filled in.
+template <class RenderFn>
+Reply CachedBody(RequestContext& ctx,
+                 const AnswerKey& key,
+                 bool cacheable,
+                 bool explain,
+                 const Viewer& viewer,
+                 RenderFn&& render) {
+    std::shared_ptr<const RenderedBody> body;
+    if (ctx.app.answer_cache == nullptr || !cacheable) {
+        body = std::make_shared<const RenderedBody>(render());
+    } else {
+        body = ctx.app.answer_cache->GetOrCompute<RenderedBody>(
+            BodyKeyFor(key, explain, viewer), [&render] {
+                auto rendered = std::make_shared<const RenderedBody>(render());
+                const std::size_t bytes = ApproxBytes(*rendered);
+                return AnswerCache::Sized<RenderedBody>{std::move(rendered), bytes};
+            });
+    }
+    auto names = OrgNamesFor(ctx, body->orgs);
+    if (!names) return names.error();
+    return JsonResponse(http::status::ok, Fill(*body, *names));
+}
+
 // demand -> supply candidates, shared by GET /v1/demands/{id}/candidates and POST /v1/match
 // (a preview, id 0: never cached).
 Reply DemandCandidates(RequestContext& ctx,
@@ -323,47 +420,45 @@ Reply DemandCandidates(RequestContext& ctx,
                        const QueryOptions& options) {
     const matcher::MatchConfig config;
     const matcher::Day today = Today(ctx);
-    const auto cached = CachedResult(
-        ctx, KeyFor(AnswerKind::kDemandCandidates, demand.id, options.limit, view, today, config),
-        demand.id != 0, [&] {
+    const AnswerKey key =
+        KeyFor(AnswerKind::kDemandCandidates, demand.id, options.limit, view, today, config);
+    const bool cacheable = demand.id != 0;
+    const Viewer viewer = Viewer::From(ctx.principal);
+    return CachedBody(ctx, key, cacheable, options.explain, viewer, [&] {
+        const auto cached = CachedResult(ctx, key, cacheable, [&] {
             return matcher::MatchDemand(*view.supply, demand, options.limit, config,
                                         index.Context(today));
         });
-    const matcher::MatchResult& result = *cached;
-    std::vector<std::int64_t> orgs;
-    std::vector<const matcher::SupplyLine*> lines;
-    for (const auto& c : result.candidates) {
-        const matcher::SupplyLine* line = view.supply->Find(c.id);
-        lines.push_back(line);
-        if (line != nullptr) orgs.push_back(line->vendor_id);
-    }
-    auto names = OrgNamesFor(ctx, orgs);
-    if (!names) return names.error();
-    Counts counts;
-    counts.Add(result);
+        const matcher::MatchResult& result = *cached;
+        Counts counts;
+        counts.Add(result);
 
-    JsonWriter w;
-    w.StartObject();
-    w.Key("demand");
-    WriteDemandLine(w, demand, Viewer::From(ctx.principal));
-    WriteHeader(w, config, view.change_seq, today);
-    WriteCounts(w, counts, result.candidates.size());
-    w.Key("candidates").StartArray();
-    for (std::size_t i = 0; i < result.candidates.size(); ++i) {
-        const auto& c = result.candidates[i];
-        if (lines[i] == nullptr) continue;  // cannot happen: candidates come from this snapshot
-        w.StartObject().Field("rank", static_cast<std::uint64_t>(i + 1)).Field("score", c.score);
-        WriteOrg(w, "supplier", lines[i]->vendor_id, *names);
-        w.Key("line");
-        WriteSupplyLine(w, *lines[i]);
-        if (options.explain) WriteExplanation(w, c);
+        BodyWriter body;
+        JsonWriter& w = body.w;
+        w.StartObject();
+        w.Key("demand");
+        WriteDemandLine(w, demand, viewer);
+        WriteHeader(w, config, view.change_seq, today);
+        WriteCounts(w, counts, result.candidates.size());
+        w.Key("candidates").StartArray();
+        for (std::size_t i = 0; i < result.candidates.size(); ++i) {
+            const auto& c = result.candidates[i];
+            const matcher::SupplyLine* line = view.supply->Find(c.id);
+            if (line == nullptr) continue;  // cannot happen: candidates come from this snapshot
+            w.StartObject().Field("rank", static_cast<std::uint64_t>(i + 1));
+            w.Field("score", c.score);
+            body.Org("supplier", line->vendor_id);
+            w.Key("line");
+            WriteSupplyLine(w, *line);
+            if (options.explain) WriteExplanation(w, c);
+            w.EndObject();
+        }
+        w.EndArray();
+        if (result.candidates.empty())
+            WriteReason(w, counts, view.supply->live_count(), "supply lines");
         w.EndObject();
-    }
-    w.EndArray();
-    if (result.candidates.empty())
-        WriteReason(w, counts, view.supply->live_count(), "supply lines");
-    w.EndObject();
-    return JsonResponse(http::status::ok, w.Take());
+        return body.Finish();
+    });
 }
 
 // GET /v1/demands/{id}/candidates?run=latest|<run id>: the ranking stored by a match run
@@ -439,50 +534,46 @@ Reply GetSupplyOpportunities(RequestContext& ctx) {
     }
     const matcher::MatchConfig config;
     const matcher::Day today = Today(ctx);
-    const auto cached = CachedResult(
-        ctx, KeyFor(AnswerKind::kSupplyOpportunities, *id, options->limit, view, today, config),
-        true, [&] {
-            return matcher::MatchSupply(*view.demands, *supply, options->limit, config,
-                                        (*index)->Context(today));
-        });
-    const matcher::MatchResult& result = *cached;
-    std::vector<std::int64_t> orgs;
-    std::vector<const matcher::DemandLine*> lines;
-    for (const auto& c : result.candidates) {
-        const matcher::DemandLine* line = view.demands->Find(c.id);
-        lines.push_back(line);
-        if (line != nullptr) orgs.push_back(line->buyer_id);
-    }
-    auto names = OrgNamesFor(ctx, orgs);
-    if (!names) return names.error();
-    Counts counts;
-    counts.Add(result);
+    const AnswerKey key =
+        KeyFor(AnswerKind::kSupplyOpportunities, *id, options->limit, view, today, config);
     // Demand lines of other organisations go through the budget encoder; the explanation has
     // feature values and contributions only, never an amount.
     const Viewer viewer = Viewer::From(ctx.principal);
-    JsonWriter w;
-    w.StartObject();
-    w.Key("supply");
-    WriteSupplyLine(w, *supply);
-    WriteHeader(w, config, view.change_seq, today);
-    WriteCounts(w, counts, result.candidates.size());
-    w.Key("opportunities").StartArray();
-    for (std::size_t i = 0; i < result.candidates.size(); ++i) {
-        const auto& c = result.candidates[i];
-        if (lines[i] == nullptr) continue;  // cannot happen: candidates come from this snapshot
-        w.StartObject().Field("rank", static_cast<std::uint64_t>(i + 1)).Field("score", c.score);
-        WriteOrg(w, "buyer", lines[i]->buyer_id, *names);
-        w.Key("line");
-        WriteDemandLine(w, *lines[i], viewer);
-        if (options->explain) WriteExplanation(w, c);
+    return CachedBody(ctx, key, true, options->explain, viewer, [&] {
+        const auto cached = CachedResult(ctx, key, true, [&] {
+            return matcher::MatchSupply(*view.demands, *supply, options->limit, config,
+                                        (*index)->Context(today));
+        });
+        const matcher::MatchResult& result = *cached;
+        Counts counts;
+        counts.Add(result);
+        BodyWriter body;
+        JsonWriter& w = body.w;
+        w.StartObject();
+        w.Key("supply");
+        WriteSupplyLine(w, *supply);
+        WriteHeader(w, config, view.change_seq, today);
+        WriteCounts(w, counts, result.candidates.size());
+        w.Key("opportunities").StartArray();
+        for (std::size_t i = 0; i < result.candidates.size(); ++i) {
+            const auto& c = result.candidates[i];
+            const matcher::DemandLine* line = view.demands->Find(c.id);
+            if (line == nullptr) continue;  // cannot happen: candidates come from this snapshot
+            w.StartObject().Field("rank", static_cast<std::uint64_t>(i + 1));
+            w.Field("score", c.score);
+            body.Org("buyer", line->buyer_id);
+            w.Key("line");
+            WriteDemandLine(w, *line, viewer);
+            if (options->explain) WriteExplanation(w, c);
+            w.EndObject();
+        }
+        w.EndArray();
+        if (result.candidates.empty()) {
+            WriteReason(w, counts, view.demands->live_count(), "demand lines");
+        }
         w.EndObject();
-    }
-    w.EndArray();
-    if (result.candidates.empty()) {
-        WriteReason(w, counts, view.demands->live_count(), "demand lines");
-    }
-    w.EndObject();
-    return JsonResponse(http::status::ok, w.Take());
+        return body.Finish();
+    });
 }
 
 // The matcher's part of a project answer (cached like a line's MatchResult).

@@ -4,7 +4,8 @@
 // request (a miss) and the second (a hit) -- is byte for byte the uncached one, including the
 // budgets a caller may or may not see. Then freshness: a publish, a PATCH, a withdrawal, an
 // organisation renamed in SQLite (no change_seq move) and a new day each show at once through
-// the cache.
+// the cache. Rendered bodies are kept per viewer and explain setting, with organisation names
+// filled in (escaped) per request.
 #include "api/json.hpp"
 #include "schema/org_store.hpp"
 #include "tests/api/match_fixture.hpp"
@@ -223,6 +224,82 @@ TEST_F(AnswerCacheRoutesTest, ChangesShowThroughTheCacheAtOnce) {
     ASSERT_EQ(tomorrow.result_int(), 200u);
     EXPECT_NE(tomorrow.body().find("\"today\":\"2026-03-02\""), std::string::npos);
     EXPECT_GT(cache_->stats().dropped, dropped);
+}
+
+// Rendered bodies are kept per viewer: a hidden budget the buyer saw in its cached body never
+// reaches a job key (another organisation) asking for the same answer, and the second viewer's
+// body is rendered from the cached matcher result (no second match).
+TEST_F(AnswerCacheRoutesTest, RenderedBodiesAreKeptPerViewerAndExplain) {
+    PublishCatalogue();
+    // D0: a hidden budget (visibility index 0), with candidates.
+    const std::string target =
+        "/v1/demands/" + std::to_string(demands_[0]) + "/candidates?limit=100";
+    const std::string buyer = Answer(target, "buyer", true);
+    ASSERT_TRUE(buyer.starts_with("200 ")) << buyer;
+    ASSERT_NE(buyer.find("\"rank\":1"), std::string::npos) << buyer;
+    ASSERT_NE(buyer.find("\"visibility\":\"hidden\""), std::string::npos) << buyer;
+    ASSERT_NE(buyer.find("\"budget\":{\"amount\":150000"), std::string::npos) << buyer;
+    EXPECT_EQ(Answer(target, "buyer", true), buyer);  // a hit
+
+    const auto before = cache_->stats();
+    const std::string job = Answer(target, "job", true);
+    ASSERT_TRUE(job.starts_with("200 ")) << job;
+    EXPECT_EQ(job.find("\"budget\""), std::string::npos) << job;
+    EXPECT_EQ(job, Answer(target, "job", false));
+    const auto after_job = cache_->stats();
+    // One body miss for the job's viewer, served by the buyer's cached result: no new match.
+    EXPECT_EQ(after_job.misses, before.misses + 1);
+    EXPECT_EQ(after_job.hits, before.hits + 1);
+    EXPECT_EQ(after_job.entries, before.entries + 1);
+
+    // The admin sees the amount; explain=false is a body of its own, without explanations.
+    const std::string admin = Answer(target, "admin", true);
+    EXPECT_NE(admin.find("\"budget\":{\"amount\":150000"), std::string::npos) << admin;
+    const std::string terse = Answer(target + "&explain=false", "buyer", true);
+    EXPECT_EQ(terse.find("\"explanation\""), std::string::npos) << terse;
+    EXPECT_NE(buyer.find("\"explanation\""), std::string::npos);
+    EXPECT_EQ(terse, Answer(target + "&explain=false", "buyer", false));
+    EXPECT_EQ(Answer(target, "job", true), job);
+    EXPECT_EQ(Answer(target, "buyer", true), buyer);
+}
+
+// Organisation names are filled into the cached body per request with JSON escaping: a name with
+// quotes, a backslash, a control character and non-ASCII text reads back as stored, and the
+// cached body equals the uncached one.
+TEST_F(AnswerCacheRoutesTest, OrganisationNamesAreEscapedWhenFilledIn) {
+    PublishCatalogue();
+    const std::string target =
+        "/v1/demands/" + std::to_string(demands_[0]) + "/candidates?limit=100";
+    const std::string first = Answer(target, "buyer", true);
+    ASSERT_TRUE(first.starts_with("200 ")) << first;
+    const std::string name = "Dalian \"CNC\" \\ works\t大连";
+    auto renamed = db_->Write([&](schema::Connection& c) -> Result<void> {
+        auto org = schema::FindOrg(c, supplier2_org_);
+        if (!org) return org.error();
+        (*org)->name = name;
+        auto updated = schema::UpdateOrg(c, **org);
+        if (!updated) return updated.error();
+        return {};
+    });
+    ASSERT_OK(renamed);
+    const auto hits = cache_->stats().hits;
+    const std::string cached = Answer(target, "buyer", true);
+    EXPECT_EQ(cache_->stats().hits, hits + 1);
+    EXPECT_EQ(cached, Answer(target, "buyer", false));
+    auto doc = ParseDocument(cached.substr(4));
+    ASSERT_TRUE(doc.has_value());
+    int seen = 0;
+    for (const auto& c : (*doc)["candidates"].GetArray()) {
+        const auto& supplier = c["supplier"];
+        ASSERT_TRUE(supplier.HasMember("name"));
+        if (supplier["id"].GetInt64() == supplier2_org_) {
+            EXPECT_EQ(std::string(supplier["name"].GetString()), name);
+            ++seen;
+        } else {
+            EXPECT_NE(std::string(supplier["name"].GetString()), name);
+        }
+    }
+    EXPECT_GT(seen, 0) << cached;
 }
 
 }  // namespace
