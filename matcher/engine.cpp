@@ -525,7 +525,9 @@ struct QueryScratch {
 
     void Begin(std::size_t doc_space) {
         if (stamp.size() < doc_space) {
+            ReserveHuge(stamp, doc_space);  // huge pages before first write (line_record.hpp)
             stamp.resize(doc_space, 0);
+            ReserveHuge(acc, doc_space);
             acc.resize(doc_space, 0.0);
         }
         if (++epoch == 0) {  // wrapped: forget every old stamp
@@ -558,7 +560,8 @@ QueryScratch& ThreadScratch() {
 // terms still add up in query-term order with the same operations, so every raw BM25 is
 // bit-identical to the unblocked accumulation. `scratch.touched` and `scratch.class_only` are in
 // block order (ascending global doc across blocks; first-touch order inside a block): every user
-// of them is independent of their order (ties are broken by doc or id).
+// of them is independent of their order (ties are broken by line id, never by doc number: the
+// doc order is the index's locality order, index.hpp).
 constexpr std::uint32_t kGenerateBlock = 8192;
 
 template <class Line>
@@ -655,6 +658,14 @@ void Generate(const Snapshot<Line>& snapshot,
     }
 }
 
+// The line id of global doc number `g` (few segments: linear).
+template <class Line>
+LineId GlobalId(const Snapshot<Line>& snapshot, std::size_t g) {
+    std::size_t s = snapshot.segment_count() - 1;
+    while (snapshot.segment_base(s) > g) --s;
+    return snapshot.segment(s).ids[g - snapshot.segment_base(s)];
+}
+
 // `ceilings[f]` is the largest value feature f can take for this query (1, or the neutral value
 // when the query side lacks the information, or the exact value when it depends on the query
 // side only); it tightens the pruning bound. `evaluate(segment, doc, line, text_value, worst,
@@ -680,9 +691,11 @@ MatchResult RunQuery(const Snapshot<Line>& snapshot,
     heap.reserve(touched.size());
     for (std::size_t g : touched) heap.push_back({acc[g], g});
     result.generated = heap.size() + class_only.size();
-    auto by_text = [](const Ranked& x, const Ranked& y) {
+    auto id_of = [&snapshot](std::size_t g) { return GlobalId(snapshot, g); };
+    // Equal raw BM25: the smaller line id pops first (doc numbers are no tie-break: index.hpp).
+    auto by_text = [&id_of](const Ranked& x, const Ranked& y) {
         if (x.text_raw != y.text_raw) return x.text_raw < y.text_raw;
-        return x.doc > y.doc;
+        return id_of(x.doc) > id_of(y.doc);
     };
     std::make_heap(heap.begin(), heap.end(), by_text);
     // Text relevance is normalised by the best raw BM25 among the generated candidates.
@@ -719,15 +732,17 @@ MatchResult RunQuery(const Snapshot<Line>& snapshot,
     Candidate candidate;         // reused: evaluate overwrites it whenever the line passes
     bool class_only_merged = class_only.empty();
     // Once the text candidates are exhausted, the classification-only ones (all raw 0, visited
-    // in doc order, as the heap would pop them) are read straight from the sorted list.
+    // in line id order, as the heap would pop them) are read straight from the sorted list.
     bool class_only_linear = false;
     std::size_t class_only_next = 0;
     for (;;) {
         if (!class_only_merged && (heap.empty() || heap.front().text_raw <= 0)) {
             if (heap.empty()) {
-                if (!std::is_sorted(class_only.begin(), class_only.end())) {
-                    std::sort(class_only.begin(), class_only.end());
-                }
+                std::vector<std::pair<LineId, std::size_t>> by_id;
+                by_id.reserve(class_only.size());
+                for (std::size_t g : class_only) by_id.emplace_back(id_of(g), g);
+                std::sort(by_id.begin(), by_id.end());
+                for (std::size_t i = 0; i < by_id.size(); ++i) class_only[i] = by_id[i].second;
                 class_only_linear = true;
             } else {
                 for (std::size_t g : class_only) heap.push_back({0.0, g});
@@ -739,8 +754,8 @@ MatchResult RunQuery(const Snapshot<Line>& snapshot,
         if (class_only_linear) {
             if (class_only_next == class_only.size()) break;
             if constexpr (std::is_same_v<Line, SupplyLine>) {
-                // The visit reads the compact record first; these lines are visited in doc order
-                // with gaps (one class out of many), so fetch the records a few lines ahead:
+                // The visit reads the compact record first; these lines are visited in id order
+                // (scattered over the doc space), so fetch the records a few lines ahead:
                 // the record, then (once it has arrived) its classification and area entries.
                 if (class_only_next + kPrefetchFar < class_only.size()) {
                     const auto [ps, pd] = locate(class_only[class_only_next + kPrefetchFar]);
@@ -1047,10 +1062,12 @@ MatchResult MatchDemand(const SupplySnapshot& snapshot,
     };
 
     // Seeds: the best `seed_count` text candidates (a bounded heap over one scan of `touched`),
-    // which also give the normaliser. Better = larger raw BM25, then smaller doc.
-    auto better_text = [](const Ranked& x, const Ranked& y) {
+    // which also give the normaliser. Better = larger raw BM25, then smaller line id (not doc:
+    // which seeds are evaluated decides the first k-th score, hence examined/rejected/pruned).
+    auto id_of = [&snapshot](std::size_t g) { return GlobalId(snapshot, g); };
+    auto better_text = [&id_of](const Ranked& x, const Ranked& y) {
         if (x.text_raw != y.text_raw) return x.text_raw > y.text_raw;
-        return x.doc < y.doc;
+        return id_of(x.doc) < id_of(y.doc);
     };
     std::vector<Ranked>& seeds = scratch.seeds;
     const std::size_t seed_count =
@@ -1185,9 +1202,11 @@ MatchResult MatchDemand(const SupplySnapshot& snapshot,
 
     // 3. The visit: survivors in descending bound, the certification/requirement filters and the
     //    score, until the best remaining bound cannot reach the k-th score.
-    auto by_bound = [](const Survivor& x, const Survivor& y) {
+    //    Equal bounds: the smaller line id first (the visit order decides which of them are
+    //    visited before the k-th score passes them, hence the rejected and pruned counts).
+    auto by_bound = [&id_of](const Survivor& x, const Survivor& y) {
         if (x.bound != y.bound) return x.bound < y.bound;
-        return x.doc > y.doc;
+        return id_of(x.doc) > id_of(y.doc);
     };
     auto visit = [&](double down_to) {
         while (!survivors.empty() && survivors.front().bound >= down_to) {

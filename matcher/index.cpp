@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstdint>
+#include <span>
+#include <string_view>
 #include <type_traits>
 #include <unordered_set>
 
@@ -62,6 +65,77 @@ const Classification& PrimaryClass(const SupplyLine& line) {
 }
 const Classification& PrimaryClass(const DemandLine& line) {
     return line.classification;
+}
+
+// The doc order of a segment (index.hpp, "Doc order"): line positions sorted by primary
+// classification (scheme, then code), then the title's first 16 bytes, then line id. Strings
+// enter the key as their first 8 (scheme) or 16 (code, title) bytes packed big-endian, so the
+// sort compares integers only, never a line; longer strings are cut (locality only: the id
+// keeps the order total). Ids are unique within a segment, so the order depends only on the set
+// of lines, never on the order they arrived in.
+template <class Line>
+std::vector<std::uint32_t> DocOrder(std::span<const Line> lines) {
+    struct Key {
+        std::uint64_t scheme = 0;
+        std::uint64_t code_hi = 0;  // bytes 0..7, first byte most significant
+        std::uint64_t code_lo = 0;  // bytes 8..15
+        std::uint64_t title_hi = 0;
+        std::uint64_t title_lo = 0;
+        LineId id = 0;
+        std::uint32_t position = 0;
+    };
+    auto pack = [](std::string_view text, std::size_t from) {
+        std::uint64_t out = 0;
+        for (std::size_t i = from; i < from + 8; ++i) {
+            out = (out << 8) | (i < text.size() ? static_cast<unsigned char>(text[i]) : 0U);
+        }
+        return out;
+    };
+    std::vector<Key> keys(lines.size());
+    for (std::uint32_t i = 0; i < lines.size(); ++i) {
+        const Line& line = lines[i];
+        const Classification& c = PrimaryClass(line);
+        keys[i] = {pack(c.scheme, 0),
+                   pack(c.id, 0),
+                   pack(c.id, 8),
+                   pack(line.title, 0),
+                   pack(line.title, 8),
+                   line.id,
+                   i};
+    }
+    std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
+        if (a.scheme != b.scheme) return a.scheme < b.scheme;
+        if (a.code_hi != b.code_hi) return a.code_hi < b.code_hi;
+        if (a.code_lo != b.code_lo) return a.code_lo < b.code_lo;
+        if (a.title_hi != b.title_hi) return a.title_hi < b.title_hi;
+        if (a.title_lo != b.title_lo) return a.title_lo < b.title_lo;
+        return a.id < b.id;
+    });
+    std::vector<std::uint32_t> order(keys.size());
+    for (std::size_t d = 0; d < keys.size(); ++d) order[d] = keys[d].position;
+    return order;
+}
+
+// v := (v[order[0]], v[order[1]], ...) in place, cycle by cycle (one moved-from temporary; no
+// second copy of the lines, which are ~1 KB structs each).
+template <class T>
+void PermuteInPlace(std::vector<T>& v, const std::vector<std::uint32_t>& order) {
+    std::vector<bool> done(v.size(), false);
+    for (std::size_t start = 0; start < v.size(); ++start) {
+        if (done[start] || order[start] == start) continue;
+        T held = std::move(v[start]);
+        std::size_t at = start;
+        while (true) {
+            done[at] = true;
+            const std::size_t from = order[at];
+            if (from == start) {
+                v[at] = std::move(held);
+                break;
+            }
+            v[at] = std::move(v[from]);
+            at = from;
+        }
+    }
 }
 
 // Lines per block when a snapshot is built from a vector (Build, Apply, merges).
@@ -313,25 +387,40 @@ std::shared_ptr<const Snapshot<Line>> SegmentBuilder<Line>::Finish() {
     df = {};
     slots_.clear();
     free_.clear();
-    // 5. Scatter the pairs in doc order, so each posting list is doc-ascending.
-    segment->postings.resize(position);
-    segment->lengths.reserve(lines_.size());
-    segment->local.reserve(lines_.size());
-    std::uint32_t doc = 0;
-    for (Block& block : blocks_) {
-        std::uint32_t begin = 0;
-        for (std::size_t i = 0; i < block.ends.size(); ++i, ++doc) {
-            for (std::uint32_t p = begin; p < block.ends[i]; ++p) {
-                segment->postings[cursor[block.pairs[p].doc]++] = {doc, block.pairs[p].tf};
-            }
-            begin = block.ends[i];
-            segment->lengths.push_back(block.lengths[i]);
-            segment->total_length += block.lengths[i];
-            segment->local.emplace_back(lines_[doc].id, doc);
-        }
-        block = Block{};
+    // 5. The doc order (see DocOrder): doc d is appended line doc_order[d]. Each appended line's
+    //    pairs are found through its block; then the pairs are scattered in doc order, so each
+    //    posting list is doc-ascending.
+    const std::vector<std::uint32_t> doc_order = DocOrder(std::span<const Line>(lines_));
+    struct Source {
+        const Block* block;
+        std::uint32_t index;  // line index inside the block
+    };
+    std::vector<Source> sources;
+    sources.reserve(lines_.size());
+    for (const Block& block : blocks_) {
+        for (std::uint32_t i = 0; i < block.ends.size(); ++i) sources.push_back({&block, i});
     }
+    ReserveHuge(segment->postings, position);
+    segment->postings.resize(position);
+    ReserveHuge(segment->lengths, lines_.size());
+    ReserveHuge(segment->ids, lines_.size());
+    segment->local.reserve(lines_.size());
+    for (std::uint32_t doc = 0; doc < doc_order.size(); ++doc) {
+        const Source& source = sources[doc_order[doc]];
+        const Block& block = *source.block;
+        const std::uint32_t begin = source.index == 0 ? 0 : block.ends[source.index - 1];
+        for (std::uint32_t p = begin; p < block.ends[source.index]; ++p) {
+            segment->postings[cursor[block.pairs[p].doc]++] = {doc, block.pairs[p].tf};
+        }
+        segment->lengths.push_back(block.lengths[source.index]);
+        segment->total_length += block.lengths[source.index];
+        const LineId id = lines_[doc_order[doc]].id;
+        segment->ids.push_back(id);
+        segment->local.emplace_back(id, doc);
+    }
+    sources = {};
     blocks_.clear();
+    PermuteInPlace(lines_, doc_order);
     std::sort(segment->local.begin(), segment->local.end());  // ids are unique
     if constexpr (std::is_same_v<Line, SupplyLine>) {
         segment->records = BuildSupplyRecords(lines_);

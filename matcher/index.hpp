@@ -26,6 +26,17 @@
 //
 // Build, in detail: see SegmentBuilder below (slot-local dictionaries merged at the end).
 //
+// Doc order. Inside a segment, docs are numbered in a locality order, not in arrival order:
+// lines sorted by primary classification (scheme, then code), then the first 16 bytes of the
+// title, then line id. Lines a query examines together (one classification, one product family
+// and brand) get neighbouring doc numbers, so a query's record reads, accumulator blocks and
+// classification postings are a few contiguous runs instead of scattered misses. Ids are unique
+// in a segment, so the doc order is a function of the SET of lines: building the same lines in
+// any arrival order (or through Apply/merges, which build through the same path) gives the same
+// segment. Nothing observable depends on doc numbers: every tie in the engine is broken by line
+// id (engine.cpp), and ForEachLive's order is segment then doc order (callers that need an order
+// sort by id).
+//
 // Memory per line (64-bit, beyond the line value itself, about 1.2 KB for a generated
 // SupplyLine): 4 B length + 8 B per distinct term (posting; ~35 text terms + 7 classification
 // prefixes for a generated line) + amortised dictionary share + 16 B id-map entry (sorted
@@ -79,7 +90,8 @@ struct Posting {
 
 template <class Line>
 struct Segment {
-    std::vector<Line> lines;
+    std::vector<Line> lines;             // in doc order (see "Doc order" above)
+    std::vector<LineId> ids;             // lines[d].id, contiguous (tie-breaks by id)
     std::vector<std::uint32_t> lengths;  // BM25 document length (sum of weighted tf)
     std::unordered_map<std::string, std::uint32_t> dictionary;  // term -> index into offsets
     std::vector<std::uint32_t> offsets;  // postings of term t: [offsets[t], offsets[t+1])
@@ -99,7 +111,7 @@ struct Segment {
 template <class Line>
 class Snapshot;
 
-// Builds ONE segment from lines handed over in doc order, block by block, with the analysis of
+// Builds ONE segment from lines handed over block by block, with the analysis of
 // each block -- the costly part -- done by the caller on the threads it chooses. This is how
 // Snapshot::Build builds, and how the live index (api/match_index.cpp) builds while it is still
 // reading and decoding lines, so both give the same snapshot.
@@ -107,8 +119,10 @@ class Snapshot;
 // Each analysis "slot" interns terms into a dictionary of its own (slot-local term ids), so
 // slots never share a lock; Finish() merges the slot dictionaries into the segment's sorted
 // term order and scatters the (term, tf) pairs into the CSR postings by counting (offsets from
-// the document frequencies, then one pass in doc order). The segment depends only on the lines
-// and their order, never on how they were split into blocks or slots.
+// the document frequencies, then one pass in doc order). Finish() numbers the docs in the doc
+// order above (a sort of compact per-line keys: O(n log n), no line compared). The segment
+// depends only on the set of lines handed over -- not on their order, nor on how they were
+// split into blocks or slots.
 //
 // Thread-safety: Analyse() may run on any number of threads at once; Append() is called by one
 // thread at a time (it may overlap Analyse() calls); Finish() once, when no Analyse() runs.
@@ -133,9 +147,9 @@ class SegmentBuilder {
     // no other call is using (a new one when all are busy), so there are as many slots as
     // concurrent callers.
     Block Analyse(std::span<const Line> lines);
-    // Appends the lines `block` was analysed from (same order), moving them out of `lines`, as
-    // the next docs. Line ids must be unique across the whole segment (Snapshot::Build
-    // deduplicates before it appends).
+    // Appends the lines `block` was analysed from (same order), moving them out of `lines`
+    // (Finish() assigns their doc numbers). Line ids must be unique across the whole segment
+    // (Snapshot::Build deduplicates before it appends).
     void Append(Block block, std::span<Line> lines);
     void Reserve(std::size_t lines) { lines_.reserve(lines); }
     std::size_t size() const { return lines_.size(); }
@@ -184,7 +198,8 @@ class Snapshot {
     std::uint32_t DocumentFrequency(const std::string& term) const;
     // The live line with this id, or nullptr.
     const Line* Find(LineId id) const;
-    // Calls f(const Line&) for every live line, in segment then doc order.
+    // Calls f(const Line&) for every live line, in segment then doc order (doc order is the
+    // locality order above, not id or arrival order).
     template <class F>
     void ForEachLive(F&& f) const {
         for (std::size_t s = 0; s < segments_.size(); ++s) {

@@ -3,9 +3,16 @@
 #include "matcher/engine.hpp"
 #include "matcher/reference.hpp"
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
 
 namespace renewmatch::matcher {
 namespace {
@@ -168,9 +175,29 @@ std::size_t SupplyRecords::MemoryBytes() const {
            classes.capacity() * sizeof(ClassCode);
 }
 
+void AdviseHugePages(void* data, std::size_t bytes) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    static const bool enabled = [] {
+        const char* value = std::getenv("RENEWMATCH_HUGEPAGES");
+        return value == nullptr || std::string_view(value) != "0";
+    }();
+    constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
+    if (!enabled || data == nullptr || bytes < kHuge) return;
+    const auto begin = reinterpret_cast<std::uintptr_t>(data);
+    const std::uintptr_t first = (begin + kHuge - 1) & ~(kHuge - 1);
+    const std::uintptr_t last = (begin + bytes) & ~(kHuge - 1);
+    if (first >= last) return;
+    // Advice only: failure (e.g. THP "never", an older kernel) leaves ordinary pages.
+    (void)madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+#else
+    (void)data;
+    (void)bytes;
+#endif
+}
+
 SupplyRecords BuildSupplyRecords(std::span<const SupplyLine> lines) {
     SupplyRecords out;
-    out.lines.reserve(lines.size());
+    ReserveHuge(out.lines, lines.size());
     for (const SupplyLine& line : lines) out.Add(line);
     out.lines.shrink_to_fit();
     out.areas.shrink_to_fit();

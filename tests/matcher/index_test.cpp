@@ -19,6 +19,7 @@
 #include <map>
 #include <random>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 
 namespace renewmatch::matcher {
@@ -88,9 +89,29 @@ const Classification& Primary(const DemandLine& l) {
     return l.classification;
 }
 
-// The segment Build must produce, computed the obvious way.
+// The doc order (index.hpp), computed with strings: primary class scheme, then code, then the
+// title's first 16 bytes (each cut to its packed width, NUL-padded), then id.
 template <class Line>
-void ExpectMatchesReference(const std::vector<Line>& lines) {
+std::vector<Line> InDocOrder(std::vector<Line> lines) {
+    auto cut = [](const std::string& s, std::size_t n) {
+        std::string out = s.substr(0, n);
+        out.resize(n, '\0');
+        return out;
+    };
+    std::stable_sort(lines.begin(), lines.end(), [&](const Line& a, const Line& b) {
+        const auto ka = std::make_tuple(cut(Primary(a).scheme, 8), cut(Primary(a).id, 16),
+                                        cut(a.title, 16), a.id);
+        const auto kb = std::make_tuple(cut(Primary(b).scheme, 8), cut(Primary(b).id, 16),
+                                        cut(b.title, 16), b.id);
+        return ka < kb;
+    });
+    return lines;
+}
+
+// The segment Build must produce, computed the obvious way (docs in the doc order).
+template <class Line>
+void ExpectMatchesReference(const std::vector<Line>& input) {
+    const std::vector<Line> lines = InDocOrder(input);
     const IndexOptions options;
     std::map<std::string, std::vector<Posting>> postings;
     std::vector<std::uint32_t> lengths;
@@ -108,9 +129,14 @@ void ExpectMatchesReference(const std::vector<Line>& lines) {
         lengths.push_back(length);
         total += length;
     }
-    const auto snapshot = Snapshot<Line>::Build(lines);
+    const auto snapshot = Snapshot<Line>::Build(input);
     ASSERT_EQ(snapshot->segment_count(), 1u);
     const Segment<Line>& segment = snapshot->segment(0);
+    ASSERT_EQ(segment.lines.size(), lines.size());
+    for (std::uint32_t doc = 0; doc < lines.size(); ++doc) {
+        ASSERT_EQ(segment.lines[doc].id, lines[doc].id) << "doc " << doc;
+        ASSERT_EQ(segment.ids[doc], lines[doc].id) << "doc " << doc;
+    }
     EXPECT_EQ(segment.lengths, lengths);
     EXPECT_EQ(segment.total_length, total);
     EXPECT_EQ(snapshot->total_length(), total);
