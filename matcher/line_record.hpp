@@ -173,8 +173,9 @@ class RecordQuery {
 // Asks for transparent huge pages on [data, data + bytes) (madvise(MADV_HUGEPAGE) on the whole
 // 2 MiB pages inside it), so that scattered reads of a large array miss the TLB less. Call it
 // before the memory is first written (pages already faulted in stay small until khugepaged
-// collapses them). A no-op where unsupported, for ranges under 2 MiB, and when the environment
-// sets RENEWMATCH_HUGEPAGES=0 (read once per process; for same-binary measurements).
+// collapses them). Opt-in: a no-op unless the environment sets RENEWMATCH_HUGEPAGES=1 (read
+// once per process; it did not measurably help, docs/performance.md 2026-12-07), where
+// unsupported, and for ranges under 2 MiB.
 void AdviseHugePages(void* data, std::size_t bytes);
 
 // v.reserve(count), then AdviseHugePages on the reserved storage.
