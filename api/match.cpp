@@ -353,6 +353,45 @@ class BodyWriter {
     RenderedBody body_;
 };
 
+// A line route's body: the subject line (`write_subject`), the header and counts, then under
+// `list_key` each candidate with its rank, score, organisation and line (`write_line`, the line
+// found in `lines`; explanation when `explain`), and the reason when there is none.
+template <class Lines, class WriteSubject, class WriteLine>
+RenderedBody RenderLineBody(const matcher::MatchResult& result,
+                            const matcher::MatchConfig& config,
+                            std::int64_t change_seq,
+                            matcher::Day today,
+                            bool explain,
+                            WriteSubject&& write_subject,
+                            std::string_view list_key,
+                            const Lines& lines,
+                            WriteLine&& write_line,
+                            std::string_view what) {
+    Counts counts;
+    counts.Add(result);
+    BodyWriter body;
+    JsonWriter& w = body.w;
+    w.StartObject();
+    write_subject(w);
+    WriteHeader(w, config, change_seq, today);
+    WriteCounts(w, counts, result.candidates.size());
+    w.Key(list_key).StartArray();
+    for (std::size_t i = 0; i < result.candidates.size(); ++i) {
+        const auto& c = result.candidates[i];
+        const auto* line = lines.Find(c.id);
+        if (line == nullptr) continue;  // cannot happen: candidates come from this snapshot
+        w.StartObject().Field("rank", static_cast<std::uint64_t>(i + 1));
+        w.Field("score", c.score);
+        write_line(body, *line);
+        if (explain) WriteExplanation(w, c);
+        w.EndObject();
+    }
+    w.EndArray();
+    if (result.candidates.empty()) WriteReason(w, counts, lines.live_count(), what);
+    w.EndObject();
+    return body.Finish();
+}
+
 // The body with each hole filled from `names`.
 std::string Fill(const RenderedBody& body, const OrgNameMap& names) {
     std::vector<std::string> encoded(body.orgs.size());
@@ -429,35 +468,19 @@ Reply DemandCandidates(RequestContext& ctx,
             return matcher::MatchDemand(*view.supply, demand, options.limit, config,
                                         index.Context(today));
         });
-        const matcher::MatchResult& result = *cached;
-        Counts counts;
-        counts.Add(result);
-
-        BodyWriter body;
-        JsonWriter& w = body.w;
-        w.StartObject();
-        w.Key("demand");
-        WriteDemandLine(w, demand, viewer);
-        WriteHeader(w, config, view.change_seq, today);
-        WriteCounts(w, counts, result.candidates.size());
-        w.Key("candidates").StartArray();
-        for (std::size_t i = 0; i < result.candidates.size(); ++i) {
-            const auto& c = result.candidates[i];
-            const matcher::SupplyLine* line = view.supply->Find(c.id);
-            if (line == nullptr) continue;  // cannot happen: candidates come from this snapshot
-            w.StartObject().Field("rank", static_cast<std::uint64_t>(i + 1));
-            w.Field("score", c.score);
-            body.Org("supplier", line->vendor_id);
-            w.Key("line");
-            WriteSupplyLine(w, *line);
-            if (options.explain) WriteExplanation(w, c);
-            w.EndObject();
-        }
-        w.EndArray();
-        if (result.candidates.empty())
-            WriteReason(w, counts, view.supply->live_count(), "supply lines");
-        w.EndObject();
-        return body.Finish();
+        return RenderLineBody(
+            *cached, config, view.change_seq, today, options.explain,
+            [&](JsonWriter& w) {
+                w.Key("demand");
+                WriteDemandLine(w, demand, viewer);
+            },
+            "candidates", *view.supply,
+            [](BodyWriter& body, const matcher::SupplyLine& line) {
+                body.Org("supplier", line.vendor_id);
+                body.w.Key("line");
+                WriteSupplyLine(body.w, line);
+            },
+            "supply lines");
     });
 }
 
@@ -544,35 +567,19 @@ Reply GetSupplyOpportunities(RequestContext& ctx) {
             return matcher::MatchSupply(*view.demands, *supply, options->limit, config,
                                         (*index)->Context(today));
         });
-        const matcher::MatchResult& result = *cached;
-        Counts counts;
-        counts.Add(result);
-        BodyWriter body;
-        JsonWriter& w = body.w;
-        w.StartObject();
-        w.Key("supply");
-        WriteSupplyLine(w, *supply);
-        WriteHeader(w, config, view.change_seq, today);
-        WriteCounts(w, counts, result.candidates.size());
-        w.Key("opportunities").StartArray();
-        for (std::size_t i = 0; i < result.candidates.size(); ++i) {
-            const auto& c = result.candidates[i];
-            const matcher::DemandLine* line = view.demands->Find(c.id);
-            if (line == nullptr) continue;  // cannot happen: candidates come from this snapshot
-            w.StartObject().Field("rank", static_cast<std::uint64_t>(i + 1));
-            w.Field("score", c.score);
-            body.Org("buyer", line->buyer_id);
-            w.Key("line");
-            WriteDemandLine(w, *line, viewer);
-            if (options->explain) WriteExplanation(w, c);
-            w.EndObject();
-        }
-        w.EndArray();
-        if (result.candidates.empty()) {
-            WriteReason(w, counts, view.demands->live_count(), "demand lines");
-        }
-        w.EndObject();
-        return body.Finish();
+        return RenderLineBody(
+            *cached, config, view.change_seq, today, options->explain,
+            [&](JsonWriter& w) {
+                w.Key("supply");
+                WriteSupplyLine(w, *supply);
+            },
+            "opportunities", *view.demands,
+            [&viewer](BodyWriter& body, const matcher::DemandLine& line) {
+                body.Org("buyer", line.buyer_id);
+                body.w.Key("line");
+                WriteDemandLine(body.w, line, viewer);
+            },
+            "demand lines");
     });
 }
 

@@ -35,6 +35,17 @@ namespace {
 
 using MatchRunsTest = testing::MatchRunsFixture;
 
+// Marks a run failed, so that it never becomes an incremental run's base.
+Result<void> MarkFailed(schema::Database& db, std::int64_t run_id) {
+    return db.Write([&](schema::Connection& c) -> Result<void> {
+        auto stmt = c.Prepare("UPDATE match_runs SET status = 'failed' WHERE id = ?");
+        if (!stmt) return stmt.error();
+        stmt->BindAll(run_id);
+        if (auto r = stmt->Exec(); !r) return r.error();
+        return {};
+    });
+}
+
 TEST_F(MatchRunsTest, FullRunStoresTheMatchersRankingForEveryOpenDemand) {
     PublishData(120, 20, 0);
     RunRequest request;
@@ -247,13 +258,7 @@ TEST_F(MatchRunsTest, PatchedIncrementalRunsEqualFullRunsRowByRow) {
             << "round " << round << ": incremental (" << inc.note
             << ") differs from the full run of the same epoch";
         // The reference must not become the next incremental run's base: mark it failed.
-        ASSERT_OK(db_->Write([&](schema::Connection& c) -> Result<void> {
-            auto stmt = c.Prepare("UPDATE match_runs SET status = 'failed' WHERE id = ?");
-            if (!stmt) return stmt.error();
-            stmt->BindAll(reference.id);
-            if (auto r = stmt->Exec(); !r) return r.error();
-            return {};
-        }));
+        ASSERT_OK(MarkFailed(*db_, reference.id));
         const auto at = inc.note.find(" patched without a query");
         ASSERT_NE(at, std::string::npos) << inc.note;
         const auto from = inc.note.rfind(' ', at - 1);
@@ -294,13 +299,7 @@ TEST_F(MatchRunsTest, RepricedLinesAreSettledOnTheirRecordAndRowsEqualAFullRun) 
         const auto reference = Run(full, 7, base.id);
         ASSERT_EQ(reference.status, "succeeded") << reference.error;
         EXPECT_EQ(Results(inc.id), Results(reference.id)) << inc.note;
-        ASSERT_OK(db_->Write([&](schema::Connection& c) -> Result<void> {
-            auto stmt = c.Prepare("UPDATE match_runs SET status = 'failed' WHERE id = ?");
-            if (!stmt) return stmt.error();
-            stmt->BindAll(reference.id);
-            if (auto r = stmt->Exec(); !r) return r.error();
-            return {};
-        }));
+        ASSERT_OK(MarkFailed(*db_, reference.id));
         const auto changed = NoteCount(inc.note, " supply lines changed");
         const auto same_text = NoteCount(inc.note, " with the same text");
         const auto settled = NoteCount(inc.note, " settled on the record without text");
@@ -435,13 +434,7 @@ TEST_F(MatchRunsTest, RandomChangesIncrementalEqualsFullRun) {
             EXPECT_EQ(Results(inc.id), Results(reference.id))
                 << profile << " round " << round << ": incremental (" << inc.note
                 << ") differs from the full run of the same epoch";
-            ASSERT_OK(db_->Write([&](schema::Connection& c) -> Result<void> {
-                auto stmt = c.Prepare("UPDATE match_runs SET status = 'failed' WHERE id = ?");
-                if (!stmt) return stmt.error();
-                stmt->BindAll(reference.id);
-                if (auto r = stmt->Exec(); !r) return r.error();
-                return {};
-            }));
+            ASSERT_OK(MarkFailed(*db_, reference.id));
             const auto patched = NoteCount(inc.note, " patched without a query");
             ASSERT_GE(patched, 0) << inc.note;
             patched_total += patched;

@@ -12,6 +12,7 @@
 #include "matcher/engine.hpp"
 #include "matcher/units.hpp"
 #include "tests/support/index_compare.hpp"
+#include "tests/support/random_lines.hpp"
 
 #include <gtest/gtest.h>
 
@@ -31,21 +32,10 @@ const std::vector<std::string> kClasses = {"42621100-6", "42622000-6", "42990000
                                            ""};
 const std::vector<std::string> kRegions = {"32", "3205", "44", "11"};
 
-class TieGenerator {
+class TieGenerator : public testing::RandomSource {
   public:
-    explicit TieGenerator(unsigned seed) : rng_(seed) {}
-    int Int(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
-    bool Coin(double p) { return std::bernoulli_distribution(p)(rng_); }
-    template <class T>
-    const T& Pick(const std::vector<T>& v) {
-        return v[static_cast<std::size_t>(Int(0, static_cast<int>(v.size()) - 1))];
-    }
-    std::string Text(int lo, int hi) {
-        std::string out;
-        const int n = Int(lo, hi);
-        for (int i = 0; i < n; ++i) out += (i ? " " : "") + Pick(kWords);
-        return out;
-    }
+    using RandomSource::RandomSource;
+    std::string Text(int lo, int hi) { return RandomSource::Text(kWords, lo, hi); }
     SupplyLine Supply(LineId id) {
         SupplyLine s;
         s.id = id;
@@ -87,22 +77,9 @@ class TieGenerator {
         }
         return d;
     }
-
-  private:
-    std::mt19937 rng_;
 };
 
-struct Env {
-    std::unique_ptr<UnitSystem> units;
-    MatchConfig config;
-    MatchContext context;
-    Env() {
-        std::string error;
-        units = UnitSystem::Load(&error);
-        context.today = 100;
-        context.units = units.get();
-    }
-};
+using Env = testing::MatchEnv;
 
 Env& Shared() {
     static Env env;

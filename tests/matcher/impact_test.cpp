@@ -19,6 +19,8 @@
 //     top-k.
 #include "matcher/impact.hpp"
 
+#include "tests/support/random_lines.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -37,20 +39,10 @@ const std::vector<std::string> kClasses = {"", "42621100-6", "42622000-6", "4299
                                            "31440000-2"};
 const std::vector<std::string> kRegions = {"32", "3205", "44", "11"};
 
-class Gen {
+class Gen : public testing::RandomSource {
   public:
-    explicit Gen(unsigned seed) : rng_(seed) {}
-    int Int(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
-    bool Coin(double p) { return std::bernoulli_distribution(p)(rng_); }
-    template <class T>
-    const T& Pick(const std::vector<T>& v) {
-        return v[static_cast<std::size_t>(Int(0, static_cast<int>(v.size()) - 1))];
-    }
-    std::string Text(int lo, int hi) {
-        std::string out;
-        for (int i = 0, n = Int(lo, hi); i < n; ++i) out += (i ? " " : "") + Pick(kWords);
-        return out;
-    }
+    using RandomSource::RandomSource;
+    std::string Text(int lo, int hi) { return RandomSource::Text(kWords, lo, hi); }
     SupplyLine Supply(LineId id) {
         SupplyLine s;
         s.id = id;
@@ -119,10 +111,6 @@ class Gen {
         }
         return s;
     }
-    std::mt19937& rng() { return rng_; }
-
-  private:
-    std::mt19937 rng_;
 };
 
 MatchContext Context(const CorpusStatistics* statistics) {
@@ -650,6 +638,64 @@ bool SameCandidates(const MatchResult& a, const MatchResult& b) {
     return true;
 }
 
+// The end of a test's round: a full run with the same statistics (pinned as it goes) has the
+// stored candidates of every demand.
+void ExpectFullRunCandidates(const SupplySnapshot& snapshot,
+                             const std::vector<DemandLine>& demands,
+                             std::size_t k,
+                             const MatchConfig& config,
+                             const CorpusStatistics& statistics,
+                             const std::vector<MatchResult>& stored,
+                             int round) {
+    CorpusStatistics same = statistics;
+    for (std::size_t i = 0; i < demands.size(); ++i) {
+        const MatchResult full = MatchDemand(snapshot, demands[i], k, config, Context(&same));
+        same.Pin(full.unpinned_terms);
+        EXPECT_TRUE(SameCandidates(full, stored[i])) << "round " << round << " demand " << i;
+    }
+}
+
+// One step's changes: 1..max_changes made by `change` (PatchChange, AnyChange), the last per line.
+template <class ChangeFn>
+std::map<LineId, std::optional<SupplyLine>> RandomBatch(Gen& gen,
+                                                        int max_changes,
+                                                        const SupplySnapshot& snapshot,
+                                                        const std::vector<LineId>& top_ids,
+                                                        LineId& next_id,
+                                                        ChangeFn&& change) {
+    std::map<LineId, std::optional<SupplyLine>> batch;
+    for (int c = gen.Int(1, max_changes); c > 0; --c) {
+        auto [id, version] = change(gen, snapshot, top_ids, next_id);
+        batch[id] = version;
+    }
+    return batch;
+}
+
+// The ids of every stored top-k and of every stored normaliser line.
+std::vector<LineId> TopIds(const std::vector<MatchResult>& stored) {
+    std::vector<LineId> top_ids;
+    for (const MatchResult& r : stored) {
+        for (const Candidate& c : r.candidates) top_ids.push_back(c.id);
+        if (r.text_normaliser_id != 0) top_ids.push_back(r.text_normaliser_id);
+    }
+    return top_ids;
+}
+
+// Demand -> the changed lines of `batch` whose new (`after`) or old (`before`) version reaches it.
+std::map<LineId, std::set<LineId>> ReachedBy(
+    const std::map<LineId, std::optional<SupplyLine>>& batch,
+    const SupplySnapshot& before,
+    const SupplySnapshot& after,
+    const DemandSnapshot& demands,
+    const MatchConfig& config) {
+    std::map<LineId, std::set<LineId>> reached;
+    for (const auto& [id, version] : batch) {
+        const std::array<const SupplyLine*, 2> versions = {after.Find(id), before.Find(id)};
+        for (LineId d : ReachableDemands(demands, versions, config)) reached[d].insert(id);
+    }
+    return reached;
+}
+
 TEST(ImpactTest, PatchedTopKEqualsAFreshQuery) {
     // Rounds of batched random changes; every demand's stored result is patched when PatchTopK
     // says it is exact (checked at once against a fresh pinned query: ids, scores and feature
@@ -668,28 +714,15 @@ TEST(ImpactTest, PatchedTopKEqualsAFreshQuery) {
         auto& [snapshot, demands, demand_snapshot, statistics, next_id] = catalog;
         std::vector<MatchResult> stored = FullRun(*snapshot, demands, k, statistics, config);
         for (int step = 0; step < 6; ++step) {
-            std::vector<LineId> top_ids;
-            for (const MatchResult& r : stored) {
-                for (const Candidate& c : r.candidates) top_ids.push_back(c.id);
-                if (r.text_normaliser_id != 0) top_ids.push_back(r.text_normaliser_id);
-            }
-            std::map<LineId, std::optional<SupplyLine>> batch;
-            for (int c = gen.Int(1, 4); c > 0; --c) {
-                auto [id, version] = PatchChange(gen, *snapshot, top_ids, next_id);
-                batch[id] = version;
-            }
+            const std::vector<LineId> top_ids = TopIds(stored);
+            auto batch = RandomBatch(gen, 4, *snapshot, top_ids, next_id, PatchChange);
             const auto next = ApplyChanges(snapshot, batch);
             // Each changed line prepared once, and the demands its old or new version reaches.
             std::vector<PreparedChange> changes;
-            std::map<LineId, std::set<LineId>> reached;  // demand -> changed lines
             for (const auto& [id, version] : batch) {
                 changes.push_back(PreparedChange::Of(id, next->Find(id), *next));
-                const std::array<const SupplyLine*, 2> versions = {next->Find(id),
-                                                                   snapshot->Find(id)};
-                for (LineId d : ReachableDemands(*demand_snapshot, versions, config)) {
-                    reached[d].insert(id);
-                }
             }
+            const auto reached = ReachedBy(batch, *snapshot, *next, *demand_snapshot, config);
             const MatchContext context = Context(&statistics);
             for (std::size_t i = 0; i < demands.size(); ++i) {
                 const auto reach = reached.find(demands[i].id);
@@ -842,31 +875,18 @@ TEST(ImpactTest, RelevantChangesPatchLikeAllReachingChanges) {
         auto& [snapshot, demands, demand_snapshot, statistics, next_id] = catalog;
         std::vector<MatchResult> stored = FullRun(*snapshot, demands, k, statistics, config);
         for (int step = 0; step < 6; ++step) {
-            std::vector<LineId> top_ids;
-            for (const MatchResult& r : stored) {
-                for (const Candidate& c : r.candidates) top_ids.push_back(c.id);
-                if (r.text_normaliser_id != 0) top_ids.push_back(r.text_normaliser_id);
-            }
-            std::map<LineId, std::optional<SupplyLine>> batch;
-            for (int c = gen.Int(1, 6); c > 0; --c) {
-                auto [id, version] = AnyChange(gen, *snapshot, top_ids, next_id);
-                batch[id] = version;
-            }
+            const std::vector<LineId> top_ids = TopIds(stored);
+            auto batch = RandomBatch(gen, 6, *snapshot, top_ids, next_id, AnyChange);
             const auto next = ApplyChanges(snapshot, batch);
             std::vector<PreparedChange> changes;
-            std::map<LineId, std::set<LineId>> reached;  // demand -> changed lines
             for (const auto& [id, version] : batch) {
                 changes.push_back(PreparedChange::Of(id, next->Find(id), *next));
                 // As the executor: a re-price is marked by its previous (live) version.
                 if (const SupplyLine* old = snapshot->Find(id)) {
                     changes.back().MarkTextUnchanged(*old, *next);
                 }
-                const std::array<const SupplyLine*, 2> versions = {next->Find(id),
-                                                                   snapshot->Find(id)};
-                for (LineId d : ReachableDemands(*demand_snapshot, versions, config)) {
-                    reached[d].insert(id);
-                }
             }
+            const auto reached = ReachedBy(batch, *snapshot, *next, *demand_snapshot, config);
             std::vector<std::string> dictionary;
             AssignTermIds(changes, dictionary);
             const MatchContext context = Context(&statistics);
@@ -929,12 +949,7 @@ TEST(ImpactTest, RelevantChangesPatchLikeAllReachingChanges) {
             }
             snapshot = next;
         }
-        CorpusStatistics same = statistics;
-        for (std::size_t i = 0; i < demands.size(); ++i) {
-            const MatchResult full = MatchDemand(*snapshot, demands[i], k, config, Context(&same));
-            same.Pin(full.unpinned_terms);
-            EXPECT_TRUE(SameCandidates(full, stored[i])) << "round " << round << " demand " << i;
-        }
+        ExpectFullRunCandidates(*snapshot, demands, k, config, statistics, stored, round);
     }
     // Not vacuous: the threshold applies, leaves lines out, leaves whole demands without a
     // check, and patches and rescorings both occur.
@@ -1076,11 +1091,7 @@ TEST(ImpactTest, SameTextChangesSettledOnTheRecordEqualAFreshQuery) {
             for (const MatchResult& r : stored) {
                 for (const Candidate& c : r.candidates) top_ids.push_back(c.id);
             }
-            std::map<LineId, std::optional<SupplyLine>> batch;
-            for (int c = gen.Int(1, 4); c > 0; --c) {
-                auto [id, version] = PatchChange(gen, *snapshot, top_ids, next_id);
-                batch[id] = version;
-            }
+            auto batch = RandomBatch(gen, 4, *snapshot, top_ids, next_id, PatchChange);
             const auto next = ApplyChanges(snapshot, batch);
             PreparedStep with_marks;
             PreparedStep plain;
@@ -1131,12 +1142,7 @@ TEST(ImpactTest, SameTextChangesSettledOnTheRecordEqualAFreshQuery) {
             }
             snapshot = next;
         }
-        CorpusStatistics same = statistics;
-        for (std::size_t i = 0; i < demands.size(); ++i) {
-            const MatchResult full = MatchDemand(*snapshot, demands[i], k, config, Context(&same));
-            same.Pin(full.unpinned_terms);
-            EXPECT_TRUE(SameCandidates(full, stored[i])) << "round " << round << " demand " << i;
-        }
+        ExpectFullRunCandidates(*snapshot, demands, k, config, statistics, stored, round);
     }
     // Not vacuous: marked changes, checks settled without text, exact patches, and marked
     // changes that had to be kept because they enter (or stay in) the top-k.

@@ -8,6 +8,7 @@
 #include "matcher/engine.hpp"
 #include "matcher/text.hpp"
 #include "tests/support/index_compare.hpp"
+#include "tests/support/random_lines.hpp"
 
 #include <gtest/gtest.h>
 
@@ -29,21 +30,10 @@ const std::vector<std::string> kClasses = {"",           "42621100-6", "42622000
                                            "42120000-6", "31440000-2", "34144900-7"};
 const std::vector<std::string> kRegions = {"32", "3205", "320505", "44", "4403", "11"};
 
-class Generator {
+class Generator : public testing::RandomSource {
   public:
-    explicit Generator(unsigned seed) : rng_(seed) {}
-    int Int(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
-    bool Coin(double p) { return std::bernoulli_distribution(p)(rng_); }
-    template <class T>
-    const T& Pick(const std::vector<T>& v) {
-        return v[static_cast<std::size_t>(Int(0, static_cast<int>(v.size()) - 1))];
-    }
-    std::string Text(int lo, int hi) {
-        std::string out;
-        const int n = Int(lo, hi);
-        for (int i = 0; i < n; ++i) out += (i ? " " : "") + Pick(kWords);
-        return out;
-    }
+    using RandomSource::RandomSource;
+    std::string Text(int lo, int hi) { return RandomSource::Text(kWords, lo, hi); }
     SupplyLine Supply(LineId id) {
         SupplyLine s;
         s.id = id;
@@ -108,22 +98,9 @@ class Generator {
         }
         return d;
     }
-
-  private:
-    std::mt19937 rng_;
 };
 
-struct Fixture {
-    std::unique_ptr<UnitSystem> units;
-    MatchConfig config;
-    MatchContext context;
-    Fixture() {
-        std::string error;
-        units = UnitSystem::Load(&error);
-        context.today = 100;
-        context.units = units.get();
-    }
-};
+using Fixture = testing::MatchEnv;
 
 Fixture& Shared() {
     static Fixture fixture;
