@@ -525,9 +525,7 @@ struct QueryScratch {
 
     void Begin(std::size_t doc_space) {
         if (stamp.size() < doc_space) {
-            ReserveHuge(stamp, doc_space);  // huge pages before first write (line_record.hpp)
             stamp.resize(doc_space, 0);
-            ReserveHuge(acc, doc_space);
             acc.resize(doc_space, 0.0);
         }
         if (++epoch == 0) {  // wrapped: forget every old stamp

@@ -400,10 +400,9 @@ std::shared_ptr<const Snapshot<Line>> SegmentBuilder<Line>::Finish() {
     for (const Block& block : blocks_) {
         for (std::uint32_t i = 0; i < block.ends.size(); ++i) sources.push_back({&block, i});
     }
-    ReserveHuge(segment->postings, position);
     segment->postings.resize(position);
-    ReserveHuge(segment->lengths, lines_.size());
-    ReserveHuge(segment->ids, lines_.size());
+    segment->lengths.reserve(lines_.size());
+    segment->ids.reserve(lines_.size());
     segment->local.reserve(lines_.size());
     for (std::uint32_t doc = 0; doc < doc_order.size(); ++doc) {
         const Source& source = sources[doc_order[doc]];

@@ -3,15 +3,10 @@
 #include "matcher/engine.hpp"
 #include "matcher/reference.hpp"
 
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
-
 #include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
-#include <cstdlib>
 #include <string_view>
 
 namespace renewmatch::matcher {
@@ -175,30 +170,9 @@ std::size_t SupplyRecords::MemoryBytes() const {
            classes.capacity() * sizeof(ClassCode);
 }
 
-void AdviseHugePages(void* data, std::size_t bytes) {
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    // Opt-in: no measurable gain at 200k or 1M lines (docs/performance.md, 2026-12-07).
-    static const bool enabled = [] {
-        const char* value = std::getenv("RENEWMATCH_HUGEPAGES");
-        return value != nullptr && std::string_view(value) == "1";
-    }();
-    constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
-    if (!enabled || data == nullptr || bytes < kHuge) return;
-    const auto begin = reinterpret_cast<std::uintptr_t>(data);
-    const std::uintptr_t first = (begin + kHuge - 1) & ~(kHuge - 1);
-    const std::uintptr_t last = (begin + bytes) & ~(kHuge - 1);
-    if (first >= last) return;
-    // Advice only: failure (e.g. THP "never", an older kernel) leaves ordinary pages.
-    (void)madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
-#else
-    (void)data;
-    (void)bytes;
-#endif
-}
-
 SupplyRecords BuildSupplyRecords(std::span<const SupplyLine> lines) {
     SupplyRecords out;
-    ReserveHuge(out.lines, lines.size());
+    out.lines.reserve(lines.size());
     for (const SupplyLine& line : lines) out.Add(line);
     out.lines.shrink_to_fit();
     out.areas.shrink_to_fit();

@@ -170,21 +170,6 @@ class RecordQuery {
     mutable std::array<double, kFreshnessMemo> freshness_memo_{};
 };
 
-// Asks for transparent huge pages on [data, data + bytes) (madvise(MADV_HUGEPAGE) on the whole
-// 2 MiB pages inside it), so that scattered reads of a large array miss the TLB less. Call it
-// before the memory is first written (pages already faulted in stay small until khugepaged
-// collapses them). Opt-in: a no-op unless the environment sets RENEWMATCH_HUGEPAGES=1 (read
-// once per process; it did not measurably help, docs/performance.md 2026-12-07), where
-// unsupported, and for ranges under 2 MiB.
-void AdviseHugePages(void* data, std::size_t bytes);
-
-// v.reserve(count), then AdviseHugePages on the reserved storage.
-template <class T>
-void ReserveHuge(std::vector<T>& v, std::size_t count) {
-    v.reserve(count);
-    AdviseHugePages(v.data(), v.capacity() * sizeof(T));
-}
-
 // Packs a currency code (<= 7 bytes) with its size so that equal codes <=> equal strings.
 bool PackCurrency(std::string_view text, std::uint64_t& out);
 
