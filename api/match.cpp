@@ -753,7 +753,9 @@ Reply GetProjectCandidates(RequestContext& ctx) {
 WarmUpResult WarmDemandCandidates(const MatchIndex& index,
                                   AnswerCache& cache,
                                   matcher::Day today,
-                                  const std::function<bool()>& stop) {
+                                  const std::function<bool()>& stop,
+                                  std::size_t part,
+                                  std::size_t parts) {
     const MatchIndex::View view = index.Current();
     const matcher::MatchConfig config;
     const auto context = index.Context(today);
@@ -767,7 +769,9 @@ WarmUpResult WarmDemandCandidates(const MatchIndex& index,
     std::sort(open.begin(), open.end(), [](const auto* a, const auto* b) { return a->id < b->id; });
     out.demands = open.size();
     const auto limit = static_cast<std::size_t>(kDefaultLimit);
-    for (const matcher::DemandLine* demand : open) {
+    parts = std::max<std::size_t>(parts, 1);
+    for (std::size_t i = part; i < open.size(); i += parts) {
+        const matcher::DemandLine* demand = open[i];
         if (stop() || index.Current().change_seq != view.change_seq) {
             out.cancelled = true;
             break;

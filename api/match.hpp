@@ -61,9 +61,15 @@ struct WarmUpResult {
 // `today`, in id order, exactly as a request would (same key, same computation; a request for a
 // demand being warmed waits for it instead of repeating it). Stops between two demands when
 // `stop()` returns true or the index's change_seq has moved (those answers would be stale).
+// One pass may be shared by `parts` calls on as many threads: the call with `part` (< parts)
+// takes the open demands at positions part, part + parts, part + 2 * parts, ... of the id order,
+// so the parts together cover every open demand once; each reports its own counts (`demands` is
+// the whole view's count in every part).
 WarmUpResult WarmDemandCandidates(const MatchIndex& index,
                                   AnswerCache& cache,
                                   matcher::Day today,
-                                  const std::function<bool()>& stop);
+                                  const std::function<bool()>& stop,
+                                  std::size_t part = 0,
+                                  std::size_t parts = 1);
 
 }  // namespace renewmatch::api

@@ -14,6 +14,7 @@
 #include <charconv>
 #include <chrono>
 #include <thread>
+#include <vector>
 
 namespace renewmatch::server {
 
@@ -181,8 +182,13 @@ std::thread StartMatchIndexLoad(api::AppContext& app,
 
 AnswerCacheWarmer::AnswerCacheWarmer(const api::AppContext& app,
                                      const api::MatchIndex& index,
-                                     api::AnswerCache& cache)
-    : app_(app), index_(index), cache_(cache), thread_([this] { Run(); }) {}
+                                     api::AnswerCache& cache,
+                                     unsigned threads)
+    : app_(app),
+      index_(index),
+      cache_(cache),
+      threads_(threads == 0 ? 1 : threads),
+      thread_([this] { Run(); }) {}
 
 AnswerCacheWarmer::~AnswerCacheWarmer() {
     Stop();
@@ -205,11 +211,19 @@ void AnswerCacheWarmer::Stop() {
     if (thread_.joinable()) thread_.join();
 }
 
-void AnswerCacheWarmer::Run() {
-    // The lowest priority for this thread only (Linux: nice applies per thread): request
-    // handlers always come first.
+namespace {
+
+// The lowest priority for the calling thread only (Linux: nice applies per thread): request
+// handlers always come first. False when refused.
+bool LowestPriorityForThisThread() {
     const auto tid = static_cast<id_t>(syscall(SYS_gettid));
-    if (setpriority(PRIO_PROCESS, tid, 19) != 0) {
+    return setpriority(PRIO_PROCESS, tid, 19) == 0;
+}
+
+}  // namespace
+
+void AnswerCacheWarmer::Run() {
+    if (!LowestPriorityForThisThread()) {
         LogEvent("warn", "match answer cache warm-up runs at normal priority (setpriority failed)");
     }
     constexpr std::int64_t kMsPerDay = 86'400'000;
@@ -227,10 +241,31 @@ void AnswerCacheWarmer::Run() {
         const std::int64_t now = app_.NowMs();
         const auto today = static_cast<matcher::Day>(
             now >= 0 ? now / kMsPerDay : -((-now + kMsPerDay - 1) / kMsPerDay));
-        const api::WarmUpResult r = api::WarmDemandCandidates(index_, cache_, today, [this] {
+        auto stop = [this] {
             std::lock_guard lock(mutex_);
             return stopping_ || poked_;
-        });
+        };
+        // Parts 1.. on threads of their own for this pass, part 0 on this thread. If the index
+        // moves on between their starts, the stale parts stop (and so does every part once the
+        // catch-up pokes): the pass is then reported cancelled and the next one starts.
+        std::vector<api::WarmUpResult> parts(threads_);
+        std::vector<std::thread> helpers;
+        helpers.reserve(threads_ - 1);
+        for (unsigned p = 1; p < threads_; ++p) {
+            helpers.emplace_back([this, p, today, &stop, &parts] {
+                (void)LowestPriorityForThisThread();  // the first thread's warning says enough
+                parts[p] = api::WarmDemandCandidates(index_, cache_, today, stop, p, threads_);
+            });
+        }
+        parts[0] = api::WarmDemandCandidates(index_, cache_, today, stop, 0, threads_);
+        for (std::thread& t : helpers) t.join();
+        api::WarmUpResult r = parts[0];
+        for (unsigned p = 1; p < threads_; ++p) {
+            r.computed += parts[p].computed;
+            r.present += parts[p].present;
+            r.cancelled =
+                r.cancelled || parts[p].cancelled || parts[p].change_seq != parts[0].change_seq;
+        }
         const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::steady_clock::now() - start)
                             .count();
@@ -240,6 +275,7 @@ void AnswerCacheWarmer::Run() {
                   {"computed", std::to_string(r.computed)},
                   {"present", std::to_string(r.present)},
                   {"cancelled", r.cancelled ? "true" : "false"},
+                  {"threads", std::to_string(threads_)},
                   {"ms", std::to_string(ms)}});
     }
 }

@@ -71,17 +71,22 @@ std::thread StartMatchIndexLoad(api::AppContext& app, api::MatchIndex& index, sc
 // Optional warm-up of the match answer cache (setting match_cache_warmup): one background thread
 // at the lowest CPU priority (nice 19) that, once the index is ready and again after every
 // Poke() (renewmatchd pokes after each catch-up), runs api::WarmDemandCandidates over the
-// current view: the default /candidates answer of every open demand line. A pass stops early
+// current view: the default /candidates answer of every open demand line. With `threads` > 1
+// (setting match_cache_warmup_threads) a pass is shared by that many threads, each at nice 19
+// and each taking every threads-th open demand; they start with the pass and are joined at its
+// end (at 1,000,000 supply lines a pass over 10,000 demands is ~150 s of CPU, the time after a
+// change during which requests may still miss). A pass stops early
 // when the index moves on (its answers would be stale) or at Stop(), and the next pass starts
 // from the new view. It never delays /readyz or a write (Poke only signals). Each pass logs
-// "match answer cache warm-up" with the change_seq, demands, computed, present, cancelled and
-// milliseconds. Stop() (also the destructor) joins the thread; call it before `index`,
-// `cache` or `app` go away.
+// "match answer cache warm-up" with the change_seq, demands, computed, present, cancelled,
+// threads and milliseconds. Stop() (also the destructor) joins the threads; call it before
+// `index`, `cache` or `app` go away.
 class AnswerCacheWarmer {
   public:
     AnswerCacheWarmer(const api::AppContext& app,
                       const api::MatchIndex& index,
-                      api::AnswerCache& cache);
+                      api::AnswerCache& cache,
+                      unsigned threads = 1);
     ~AnswerCacheWarmer();
     AnswerCacheWarmer(const AnswerCacheWarmer&) = delete;
     AnswerCacheWarmer& operator=(const AnswerCacheWarmer&) = delete;
@@ -95,6 +100,7 @@ class AnswerCacheWarmer {
     const api::AppContext& app_;
     const api::MatchIndex& index_;
     api::AnswerCache& cache_;
+    unsigned threads_;
     std::mutex mutex_;
     std::condition_variable wake_;
     bool poked_ = true;      // guarded by mutex_; the first pass runs once the index is ready

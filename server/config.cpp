@@ -149,6 +149,11 @@ const Setting kSettings[] = {
      "after the index loads and after every change, compute the default /candidates answer of "
      "every open demand in the background (lowest priority; needs match_cache_size > 0)",
      [](Config& c, std::string_view v) { return ParseBoolInto(v, c.match_cache_warmup); }},
+    {"match_cache_warmup_threads", "N", "2",
+     "threads sharing each warm-up pass, all at the lowest priority (1-64)",
+     [](Config& c, std::string_view v) {
+         return ParseIntInto(v, 1, 64, c.match_cache_warmup_threads);
+     }},
     {"enable_test_routes", "BOOL", "false",
      "serve the test-only /_test/slow and /_test/echo routes (integration tests only)",
      [](Config& c, std::string_view v) { return ParseBoolInto(v, c.enable_test_routes); }},

@@ -57,6 +57,8 @@ struct Config {
     std::uint64_t match_cache_size = std::uint64_t{256} << 20;
     // Background warm-up of that cache (server::AnswerCacheWarmer) after load and each change.
     bool match_cache_warmup = false;
+    // Threads sharing each warm-up pass (each at nice 19).
+    int match_cache_warmup_threads = 2;
 
     // Test-only routes under /_test/ (slow and echo handlers). Never enable in production.
     bool enable_test_routes = false;

@@ -93,15 +93,18 @@ int main(int argc, char** argv) {
     cache_options.max_bytes = static_cast<std::size_t>(config->match_cache_size);
     renewmatch::api::AnswerCache answer_cache(cache_options);
     if (config->match_cache_size > 0) app.answer_cache = &answer_cache;
-    rs::LogEvent("info", "match answer cache",
-                 {{"maxBytes", std::to_string(config->match_cache_size)},
-                  {"enabled", config->match_cache_size > 0 ? "true" : "false"},
-                  {"warmup", config->match_cache_warmup && app.answer_cache != nullptr ? "true"
-                                                                                      : "false"}});
+    rs::LogEvent(
+        "info", "match answer cache",
+        {{"maxBytes", std::to_string(config->match_cache_size)},
+         {"enabled", config->match_cache_size > 0 ? "true" : "false"},
+         {"warmup", config->match_cache_warmup && app.answer_cache != nullptr ? "true" : "false"},
+         {"warmupThreads", std::to_string(config->match_cache_warmup_threads)}});
     // Optional warm-up: a pass once the index is ready, another after every catch-up.
     std::unique_ptr<rs::AnswerCacheWarmer> warmer;
     if (config->match_cache_warmup && app.answer_cache != nullptr) {
-        warmer = std::make_unique<rs::AnswerCacheWarmer>(app, **match_index, answer_cache);
+        warmer = std::make_unique<rs::AnswerCacheWarmer>(
+            app, **match_index, answer_cache,
+            static_cast<unsigned>(config->match_cache_warmup_threads));
         app.on_lines_changed = [catch_up = app.on_lines_changed, w = warmer.get()] {
             catch_up();
             w->Poke();
@@ -159,7 +162,7 @@ int main(int argc, char** argv) {
         std::_Exit(rc);
     }
     run_scheduler.Stop();  // a running match run stops at its next batch (failed, never latest)
-    if (warmer) warmer->Stop();  // between two demands
+    if (warmer) warmer->Stop();    // between two demands
     (*match_index)->CancelLoad();  // a load still running stops at its next batch of rows
     index_loader.join();           // (nothing to undo: it publishes nothing)
     return 0;

@@ -7,12 +7,14 @@
 // the cache. Rendered bodies are kept per viewer and explain setting, with organisation names
 // filled in (escaped) per request.
 #include "api/json.hpp"
+#include "api/match.hpp"
 #include "schema/org_store.hpp"
 #include "tests/api/match_fixture.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace renewmatch::api::testing {
@@ -300,6 +302,49 @@ TEST_F(AnswerCacheRoutesTest, OrganisationNamesAreEscapedWhenFilledIn) {
         }
     }
     EXPECT_GT(seen, 0) << cached;
+}
+
+// A warm-up pass shared by several threads (server::AnswerCacheWarmer with
+// match_cache_warmup_threads > 1): the parts together compute every open demand's default answer
+// exactly once, a later pass finds them all present, and a request is then answered from the
+// warmed result, byte for byte the uncached answer.
+TEST_F(AnswerCacheRoutesTest, WarmUpPartsTogetherAnswerEveryOpenDemandOnce) {
+    PublishCatalogue();
+    now_ms_ = kNoonMs;
+    const auto today = static_cast<matcher::Day>(kNoonMs / 86'400'000);
+    const auto never = [] { return false; };
+    constexpr std::size_t kParts = 5;  // 24 demands: parts of 5 and 4, none empty
+    std::vector<WarmUpResult> parts(kParts);
+    std::vector<std::thread> threads;
+    for (std::size_t p = 0; p < kParts; ++p) {
+        threads.emplace_back(
+            [&, p] { parts[p] = WarmDemandCandidates(*index_, *cache_, today, never, p, kParts); });
+    }
+    for (std::thread& t : threads) t.join();
+    std::size_t computed = 0;
+    for (std::size_t p = 0; p < kParts; ++p) {
+        EXPECT_FALSE(parts[p].cancelled) << p;
+        EXPECT_EQ(parts[p].demands, demands_.size()) << p;
+        EXPECT_EQ(parts[p].present, 0U) << p;
+        EXPECT_EQ(parts[p].computed, p < demands_.size() % kParts ? 5U : 4U) << p;
+        computed += parts[p].computed;
+    }
+    EXPECT_EQ(computed, demands_.size());
+
+    const WarmUpResult again = WarmDemandCandidates(*index_, *cache_, today, never);
+    EXPECT_EQ(again.computed, 0U);
+    EXPECT_EQ(again.present, demands_.size());
+
+    const auto before = cache_->stats();
+    for (const auto id : demands_) {
+        const std::string target = "/v1/demands/" + std::to_string(id) + "/candidates";
+        const std::string cached = Answer(target, "buyer", true);
+        EXPECT_EQ(cached, Answer(target, "buyer", false)) << target;
+    }
+    const auto after = cache_->stats();
+    // Per demand: the rendered body missed (bodies are not warmed), its matcher result was hit.
+    EXPECT_EQ(after.hits - before.hits, demands_.size());
+    EXPECT_EQ(after.misses - before.misses, demands_.size());
 }
 
 }  // namespace

@@ -80,7 +80,7 @@ TEST_F(IndexTsanTest, PipelinedLoadWithLiveCatchUpWhileQuerying) {
     // after each, and the load on a thread of its own.
     RegisterHealthRoutes(service_->router());
     server::WireMatchIndex(app_, *index_, *db_);
-    server::AnswerCacheWarmer warmer(app_, *index_, *cache_);
+    server::AnswerCacheWarmer warmer(app_, *index_, *cache_, 2);  // a pass on 2 threads
     app_.on_lines_changed = [catch_up = app_.on_lines_changed, &warmer] {
         catch_up();
         warmer.Poke();
