@@ -4,6 +4,7 @@
 #include "matcher/text.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -426,7 +427,8 @@ struct Ranked {
 // A text candidate whose global bound can reach the k-th score, awaiting its record read.
 struct Pending {
     double text_value;
-    std::size_t doc;  // global doc number
+    std::size_t doc;          // global doc number
+    bool hot_passed = false;  // screening: the filters up to kRegion passed on the HotRecord
 };
 
 // A candidate that passed the record filters, with its exact-or-larger score bound.
@@ -488,6 +490,15 @@ void OfferToTopK(std::vector<Candidate>& top, std::size_t k, Candidate&& candida
     }
 }
 
+// Prefetches every cache line of a record: a record (80 B) spans two lines, and the filters read
+// fields at both ends (flags and the side-array offsets sit in its last 16 bytes, which start on
+// the record's second line whatever its alignment: 80 = 64 + 16).
+inline void PrefetchRecord(const SupplyRecord& record) {
+    const char* first = reinterpret_cast<const char*>(&record);
+    __builtin_prefetch(first);
+    __builtin_prefetch(first + sizeof(SupplyRecord) - 1);
+}
+
 // Prefetch distances (in candidates) for the classification-only visit.
 constexpr std::size_t kPrefetchFar = 16;
 constexpr std::size_t kPrefetchNear = 8;
@@ -511,33 +522,44 @@ struct PostingCursor {
 
 struct QueryScratch {
     std::vector<double> acc;
-    std::vector<std::uint32_t> stamp;  // == epoch: acc is valid and the doc is a candidate
-    std::uint32_t epoch = 0;
+    // == epoch: the doc was touched by a text term (acc is valid); == epoch + 1: a
+    // classification-only doc counted by a Generate that did not list them (multi-term dedupe).
+    std::vector<std::uint32_t> stamp;
+    std::uint32_t epoch = 0;  // even, advanced by 2 per query
     std::vector<std::size_t> touched;
     std::vector<std::size_t> class_only;
+    std::size_t class_only_count = 0;  // == class_only.size() once listed
     std::vector<Ranked> heap;
     std::vector<Ranked> seeds;        // MatchDemand: the best text candidates, evaluated first
     std::vector<Survivor> survivors;  // MatchDemand: screened candidates, by bound
     std::vector<Pending> pending;     // MatchDemand: screening, lines above the global bound
+    std::vector<Pending> later;       // MatchDemand: screening, lines left after the hot filters
+    std::vector<RecordQuery::SegmentMasks> masks;  // MatchDemand: per segment, this query's
     std::vector<std::pair<const std::string*, double>> term_weights;  // Generate
     std::vector<PostingCursor> cursors;                               // Generate: text terms
     std::vector<PostingCursor> class_cursors;                         // Generate: class terms
+    std::vector<std::size_t> class_cursor_terms;  // Generate: index in class_terms per cursor
+    std::vector<std::uint64_t> dense_words;       // Generate: union of class-term bitsets
 
     void Begin(std::size_t doc_space) {
         if (stamp.size() < doc_space) {
             stamp.resize(doc_space, 0);
             acc.resize(doc_space, 0.0);
         }
-        if (++epoch == 0) {  // wrapped: forget every old stamp
+        epoch += 2;
+        if (epoch < 2 || epoch == std::numeric_limits<std::uint32_t>::max()) {
+            // Wrapped: forget every old stamp (epoch and epoch + 1 must both be fresh values).
             std::fill(stamp.begin(), stamp.end(), 0);
-            epoch = 1;
+            epoch = 2;
         }
         touched.clear();
         class_only.clear();
+        class_only_count = 0;
         heap.clear();
         seeds.clear();
         survivors.clear();
         pending.clear();
+        later.clear();
     }
 };
 
@@ -548,8 +570,9 @@ QueryScratch& ThreadScratch() {
 
 // Candidate generation (the relevance gate): BM25 accumulated term-at-a-time over the postings of
 // the query's terms into `scratch.acc`, then the lines reached only through the query's
-// compatible classification (`scratch.class_only`, raw BM25 0). Unpinned query terms go to
-// `result.unpinned_terms`.
+// compatible classification (raw BM25 0): with `list_class_only`, listed in `scratch.class_only`;
+// without, only counted (`scratch.class_only_count`, the same number; ListClassOnly lists them
+// later if the caller needs them). Unpinned query terms go to `result.unpinned_terms`.
 //
 // Blocked: each segment's doc range is cut into blocks of kGenerateBlock docs, and every term's
 // postings (doc-sorted, one cursor per term) are consumed block by block, so the accumulator,
@@ -560,13 +583,38 @@ QueryScratch& ThreadScratch() {
 // block order (ascending global doc across blocks; first-touch order inside a block): every user
 // of them is independent of their order (ties are broken by line id, never by doc number: the
 // doc order is the index's locality order, index.hpp).
+//
+// Counting instead of listing: MatchDemand screens the classification-only lines only when the
+// k-th score is still within their reach after the text candidates (rare: their bound is the
+// non-text ceilings alone), but needs their number for `generated` always. Counting reads the
+// stamp of each classification posting and writes nothing when the segment has one
+// classification cursor (a doc occurs once in a posting list); with several, a counted doc is
+// stamped epoch + 1 so that a second cursor does not count it again. A segment without
+// tombstones skips the per-posting tombstone test (HasDeleted).
 constexpr std::uint32_t kGenerateBlock = 8192;
+
+template <class Line>
+void OpenCursors(const Segment<Line>& segment,
+                 const std::vector<std::string>& class_terms,
+                 std::vector<PostingCursor>& class_cursors,
+                 std::vector<std::size_t>* terms = nullptr) {
+    class_cursors.clear();
+    if (terms != nullptr) terms->clear();
+    for (std::size_t i = 0; i < class_terms.size(); ++i) {
+        const std::span<const Posting> postings = segment.Find(class_terms[i]);
+        if (!postings.empty()) {
+            class_cursors.push_back({postings.data(), postings.data() + postings.size(), 0});
+            if (terms != nullptr) terms->push_back(i);
+        }
+    }
+}
 
 template <class Line>
 void Generate(const Snapshot<Line>& snapshot,
               const QueryTerms& query,
               const MatchConfig& config,
               const CorpusStatistics* statistics,
+              bool list_class_only,
               QueryScratch& scratch,
               MatchResult& result) {
     const double n = CollectionSize(snapshot, statistics);
@@ -579,6 +627,7 @@ void Generate(const Snapshot<Line>& snapshot,
     const std::uint32_t epoch = scratch.epoch;
     std::vector<std::size_t>& touched = scratch.touched;
     std::vector<std::size_t>& class_only = scratch.class_only;
+    std::size_t class_only_count = 0;
     // Term weights in query-term order (df looked up once per term, as before: the unpinned
     // terms are reported in that order).
     std::vector<std::pair<const std::string*, double>>& weights = scratch.term_weights;
@@ -598,7 +647,6 @@ void Generate(const Snapshot<Line>& snapshot,
         const std::size_t base = snapshot.segment_base(s);
         const std::uint32_t* lengths = segment.lengths.data();
         cursors.clear();
-        class_cursors.clear();
         for (const auto& [term, term_weight] : weights) {
             const std::span<const Posting> postings = segment.Find(*term);
             if (!postings.empty()) {
@@ -606,54 +654,163 @@ void Generate(const Snapshot<Line>& snapshot,
                     {postings.data(), postings.data() + postings.size(), term_weight});
             }
         }
-        for (const std::string& term : query.class_terms) {
-            const std::span<const Posting> postings = segment.Find(term);
-            if (!postings.empty()) {
-                class_cursors.push_back({postings.data(), postings.data() + postings.size(), 0});
-            }
-        }
+        std::vector<std::size_t>& class_cursor_terms = scratch.class_cursor_terms;
+        OpenCursors(segment, query.class_terms, class_cursors, &class_cursor_terms);
         if (cursors.empty() && class_cursors.empty()) continue;
+        const bool has_deleted = snapshot.HasDeleted(s);
+        // Counting: the terms with a dense bitset (Segment::class_bits) are counted by popcount
+        // after the blocks (their union in `dense`); the posting loops then count only the other
+        // classification terms' docs outside that union.
+        const std::uint64_t* dense = nullptr;
+        if (!list_class_only) {
+            std::size_t kept = 0;
+            std::size_t dense_terms = 0;
+            for (std::size_t i = 0; i < class_cursors.size(); ++i) {
+                const std::vector<std::uint64_t>* bits =
+                    segment.ClassBits(query.class_terms[class_cursor_terms[i]]);
+                if (bits == nullptr) {
+                    class_cursors[kept++] = class_cursors[i];
+                    continue;
+                }
+                if (dense_terms++ == 0) {
+                    dense = bits->data();
+                    scratch.dense_words.assign(bits->begin(), bits->end());
+                } else {
+                    for (std::size_t w = 0; w < bits->size(); ++w) {
+                        scratch.dense_words[w] |= (*bits)[w];
+                    }
+                }
+            }
+            class_cursors.resize(kept);
+            if (dense_terms > 1) dense = scratch.dense_words.data();
+        }
+        auto in_dense = [dense](std::uint32_t doc) {
+            return dense != nullptr && ((dense[doc / 64] >> (doc % 64)) & 1U) != 0;
+        };
+        const std::size_t touched_begin = touched.size();
+        const bool one_class_cursor = class_cursors.size() == 1 && dense == nullptr;
+        std::uint32_t* const stamps = stamp.data();  // locals: not reloaded per posting
+        double* const sums = acc.data();
+        const auto docs = static_cast<std::uint32_t>(segment.lines.size());
+        // The posting loops, instantiated with and without the tombstone test.
+        auto run_blocks = [&](auto dead_tested) {
+            constexpr bool kTestDead = decltype(dead_tested)::value;
+            auto dead = [&](std::uint32_t doc) { return kTestDead && snapshot.Deleted(s, doc); };
+            for (std::uint32_t lo = 0; lo < docs; lo += kGenerateBlock) {
+                const std::uint32_t hi = docs - lo > kGenerateBlock ? lo + kGenerateBlock : docs;
+                for (PostingCursor& c : cursors) {
+                    const double term_weight = c.term_weight;
+                    const Posting* it = c.next;
+                    for (; it != c.end && it->doc < hi; ++it) {
+                        const Posting& p = *it;
+                        if (dead(p.doc)) continue;
+                        const double tf = static_cast<double>(p.tf);
+                        const double len = static_cast<double>(lengths[p.doc]);
+                        const double norm = k1 * (1 - b + b * len / avgdl);
+                        const std::size_t g = base + p.doc;
+                        if (stamps[g] != epoch) {
+                            stamps[g] = epoch;
+                            sums[g] = 0.0;
+                            touched.push_back(g);
+                        }
+                        sums[g] += term_weight * tf * (k1 + 1) / (tf + norm);
+                    }
+                    c.next = it;
+                }
+                for (PostingCursor& c : class_cursors) {
+                    const Posting* it = c.next;
+                    // Most of a common division's postings hit lines the text terms already
+                    // touched: only the stamp test, with every pointer in a local.
+                    if (list_class_only) {
+                        for (; it != c.end && it->doc < hi; ++it) {
+                            const std::uint32_t doc = it->doc;
+                            const std::size_t g = base + doc;
+                            if (stamps[g] == epoch || dead(doc)) continue;
+                            stamps[g] = epoch;
+                            class_only.push_back(g);
+                        }
+                    } else if (one_class_cursor) {
+                        std::size_t counted = 0;
+                        for (; it != c.end && it->doc < hi; ++it) {
+                            const std::uint32_t doc = it->doc;
+                            counted +=
+                                static_cast<std::size_t>(stamps[base + doc] != epoch && !dead(doc));
+                        }
+                        class_only_count += counted;
+                    } else {
+                        for (; it != c.end && it->doc < hi; ++it) {
+                            const std::uint32_t doc = it->doc;
+                            const std::size_t g = base + doc;
+                            if (stamps[g] == epoch || stamps[g] == epoch + 1 || in_dense(doc) ||
+                                dead(doc)) {
+                                continue;
+                            }
+                            stamps[g] = epoch + 1;
+                            ++class_only_count;
+                        }
+                    }
+                    c.next = it;
+                }
+            }
+        };
+        if (has_deleted) {
+            run_blocks(std::true_type{});
+        } else {
+            run_blocks(std::false_type{});
+        }
+        if (dense != nullptr) {
+            // |union \ (text-touched u tombstoned)|: the text-touched docs are live, the
+            // tombstoned ones never touched, so both are subtracted separately.
+            const std::size_t words = (docs + 63) / 64;
+            std::size_t count = 0;
+            for (std::size_t w = 0; w < words; ++w) {
+                count += static_cast<std::size_t>(std::popcount(dense[w]));
+            }
+            for (std::size_t i = touched_begin; i < touched.size(); ++i) {
+                if (in_dense(static_cast<std::uint32_t>(touched[i] - base))) --count;
+            }
+            for (const std::uint32_t doc : snapshot.DeletedDocs(s)) {
+                if (in_dense(doc)) --count;
+            }
+            class_only_count += count;
+        }
+    }
+    scratch.class_only_count = list_class_only ? class_only.size() : class_only_count;
+}
+
+// Lists the classification-only docs that Generate(list_class_only = false) counted, in the same
+// order as Generate(list_class_only = true) would have listed them (segment, block, cursor,
+// doc). Must follow that Generate on the same scratch (it relies on its text stamps).
+template <class Line>
+void ListClassOnly(const Snapshot<Line>& snapshot, const QueryTerms& query, QueryScratch& scratch) {
+    std::vector<std::size_t>& class_only = scratch.class_only;
+    class_only.clear();
+    std::uint32_t* const stamps = scratch.stamp.data();
+    const std::uint32_t epoch = scratch.epoch;
+    std::vector<PostingCursor>& class_cursors = scratch.class_cursors;
+    for (std::size_t s = 0; s < snapshot.segment_count(); ++s) {
+        const Segment<Line>& segment = snapshot.segment(s);
+        const std::size_t base = snapshot.segment_base(s);
+        OpenCursors(segment, query.class_terms, class_cursors);
+        if (class_cursors.empty()) continue;
         const auto docs = static_cast<std::uint32_t>(segment.lines.size());
         for (std::uint32_t lo = 0; lo < docs; lo += kGenerateBlock) {
             const std::uint32_t hi = docs - lo > kGenerateBlock ? lo + kGenerateBlock : docs;
-            for (PostingCursor& c : cursors) {
-                const double term_weight = c.term_weight;
-                const Posting* it = c.next;
-                std::uint32_t* const stamps = stamp.data();  // locals: not reloaded per posting
-                double* const sums = acc.data();
-                for (; it != c.end && it->doc < hi; ++it) {
-                    const Posting& p = *it;
-                    if (snapshot.Deleted(s, p.doc)) continue;
-                    const double tf = static_cast<double>(p.tf);
-                    const double len = static_cast<double>(lengths[p.doc]);
-                    const double norm = k1 * (1 - b + b * len / avgdl);
-                    const std::size_t g = base + p.doc;
-                    if (stamps[g] != epoch) {
-                        stamps[g] = epoch;
-                        sums[g] = 0.0;
-                        touched.push_back(g);
-                    }
-                    sums[g] += term_weight * tf * (k1 + 1) / (tf + norm);
-                }
-                c.next = it;
-            }
             for (PostingCursor& c : class_cursors) {
                 const Posting* it = c.next;
-                // Most of a common division's postings hit lines the text terms already
-                // touched: only the stamp test, with every pointer in a local.
-                std::uint32_t* const stamps = stamp.data();
                 for (; it != c.end && it->doc < hi; ++it) {
                     const std::uint32_t doc = it->doc;
                     const std::size_t g = base + doc;
+                    // Text-touched (epoch) or listed already; epoch + 1 = counted, not listed.
                     if (stamps[g] == epoch || snapshot.Deleted(s, doc)) continue;
                     stamps[g] = epoch;
-                    acc[g] = 0.0;
                     class_only.push_back(g);
                 }
                 c.next = it;
             }
         }
     }
+    scratch.class_only_count = class_only.size();
 }
 
 // The line id of global doc number `g` (few segments: linear).
@@ -681,7 +838,7 @@ MatchResult RunQuery(const Snapshot<Line>& snapshot,
     result.config_version = config.version;
     if (k == 0 || snapshot.live_count() == 0) return result;
     QueryScratch& scratch = ThreadScratch();
-    Generate(snapshot, query, config, statistics, scratch, result);
+    Generate(snapshot, query, config, statistics, /*list_class_only=*/true, scratch, result);
     const std::vector<double>& acc = scratch.acc;
     std::vector<std::size_t>& touched = scratch.touched;
     std::vector<std::size_t>& class_only = scratch.class_only;
@@ -757,7 +914,7 @@ MatchResult RunQuery(const Snapshot<Line>& snapshot,
                 // the record, then (once it has arrived) its classification and area entries.
                 if (class_only_next + kPrefetchFar < class_only.size()) {
                     const auto [ps, pd] = locate(class_only[class_only_next + kPrefetchFar]);
-                    __builtin_prefetch(&snapshot.segment(ps).records.lines[pd]);
+                    PrefetchRecord(snapshot.segment(ps).records.lines[pd]);
                 }
                 if (class_only_next + kPrefetchNear < class_only.size()) {
                     const auto [ps, pd] = locate(class_only[class_only_next + kPrefetchNear]);
@@ -1047,11 +1204,15 @@ MatchResult MatchDemand(const SupplySnapshot& snapshot,
     constexpr double kSlack = RecordQuery::kSlack;
 
     QueryScratch& scratch = ThreadScratch();
-    Generate(snapshot, query, config, context.statistics, scratch, result);
+    // Classification-only lines are counted, not listed: they are listed (ListClassOnly) only
+    // if the k-th score is still within their reach after the text candidates (below).
+    Generate(snapshot, query, config, context.statistics, /*list_class_only=*/false, scratch,
+             result);
     std::vector<double>& acc = scratch.acc;
     const std::vector<std::size_t>& touched = scratch.touched;
     const std::vector<std::size_t>& class_only = scratch.class_only;
-    result.generated = touched.size() + class_only.size();
+    const std::size_t class_only_count = scratch.class_only_count;
+    result.generated = touched.size() + class_only_count;
     auto locate = [&snapshot](std::size_t g) {
         std::size_t s = snapshot.segment_count() - 1;
         while (snapshot.segment_base(s) > g) --s;
@@ -1084,7 +1245,7 @@ MatchResult MatchDemand(const SupplySnapshot& snapshot,
     std::sort(seeds.begin(), seeds.end(), better_text);
     // Text relevance is normalised by the best raw BM25 among the generated candidates.
     double best_raw = seeds.empty() ? 0.0 : seeds.front().text_raw;
-    if (!class_only.empty()) best_raw = std::max(best_raw, 0.0);  // their raw BM25 is 0
+    if (class_only_count > 0) best_raw = std::max(best_raw, 0.0);  // their raw BM25 is 0
     result.text_normaliser = best_raw;
     if (best_raw > 0) {
         // Smallest id among the lines with the best raw BM25: all of them are seeds unless every
@@ -1157,16 +1318,57 @@ MatchResult MatchDemand(const SupplySnapshot& snapshot,
             if (full() && text_weight * text_value + rest + kSlack < top.front().score) continue;
             pending.push_back({text_value, g});
         }
-        constexpr std::size_t kFar = 64;
-        constexpr std::size_t kNear = 32;
+        // Pass 1: the hot records (32 B, one cache line each) decide the filters up to the
+        // region for kMasked lines; the rejected ones (most: the region filter) never touch the
+        // full record or its side arrays. The lines left go to `later` for pass 2. Nothing here
+        // depends on the order of the lines (the k-th score does not move during screening).
+        std::vector<Pending>& later = scratch.later;
+        later.clear();
+        std::vector<RecordQuery::SegmentMasks>& masks = scratch.masks;
+        masks.clear();
+        for (std::size_t s = 0; s < snapshot.segment_count(); ++s) {
+            masks.push_back(records.Masks(snapshot.segment(s).records));
+        }
+        constexpr std::size_t kHotFar = 32;
         const std::size_t count = pending.size();
         for (std::size_t i = 0; i < count; ++i) {
-            if (i + kFar < count) {
-                const auto [ps, pd] = locate(pending[i + kFar].doc);
-                __builtin_prefetch(&snapshot.segment(ps).records.lines[pd]);
+            if (i + kHotFar < count) {
+                const auto [ps, pd] = locate(pending[i + kHotFar].doc);
+                __builtin_prefetch(&snapshot.segment(ps).records.hot[pd]);
             }
-            if (i + kNear < count) {
-                const auto [ps, pd] = locate(pending[i + kNear].doc);
+            Pending& p = pending[i];
+            ++result.examined;
+            const auto [s, d] = locate(p.doc);
+            const SupplyRecords& segment_records = snapshot.segment(s).records;
+            const HotRecord& hot = segment_records.hot[d];
+            if ((hot.flags & SupplyRecord::kExactOnLine) != 0) {
+                survivors.push_back({text_weight * p.text_value + rest, p.text_value, p.doc});
+                continue;
+            }
+            if ((hot.flags & SupplyRecord::kMasked) != 0) {
+                const Filter failed = records.HotFilters(segment_records, masks[s], d);
+                if (failed != Filter::kCount) {
+                    reject(failed);
+                    continue;
+                }
+                p.hot_passed = true;
+            }
+            later.push_back(p);
+        }
+        // Pass 2: the full records of the lines left, prefetched in two stages (the record kFar
+        // ahead; the classification codes and areas it points to kNear ahead, once it has
+        // arrived): the rest of the record filters (all of them for an unmasked line), then the
+        // per-record bound.
+        constexpr std::size_t kFar = 64;
+        constexpr std::size_t kNear = 32;
+        const std::size_t later_count = later.size();
+        for (std::size_t i = 0; i < later_count; ++i) {
+            if (i + kFar < later_count) {
+                const auto [ps, pd] = locate(later[i + kFar].doc);
+                PrefetchRecord(snapshot.segment(ps).records.lines[pd]);
+            }
+            if (i + kNear < later_count) {
+                const auto [ps, pd] = locate(later[i + kNear].doc);
                 const SupplyRecords& r = snapshot.segment(ps).records;
                 const SupplyRecord& record = r.lines[pd];
                 if (record.class_count > 0) __builtin_prefetch(&r.classes[record.classes_begin]);
@@ -1174,17 +1376,13 @@ MatchResult MatchDemand(const SupplySnapshot& snapshot,
                     __builtin_prefetch(&r.areas[record.areas_begin]);
                 }
             }
-            const std::size_t g = pending[i].doc;
-            const double text_value = pending[i].text_value;
+            const std::size_t g = later[i].doc;
+            const double text_value = later[i].text_value;
             const double text_part = text_weight * text_value;
-            ++result.examined;
             const auto [s, d] = locate(g);
             const SupplyRecords& segment_records = snapshot.segment(s).records;
-            if (segment_records.lines[d].Has(SupplyRecord::kExactOnLine)) {
-                survivors.push_back({text_part + rest, text_value, g});
-                continue;
-            }
-            const Filter failed = records.FirstFailing(segment_records, d);
+            const Filter failed = later[i].hot_passed ? records.LaterFilters(segment_records, d)
+                                                      : records.FirstFailing(segment_records, d);
             if (failed != Filter::kCount) {
                 reject(failed);
                 continue;
@@ -1227,13 +1425,14 @@ MatchResult MatchDemand(const SupplySnapshot& snapshot,
     };
     screen(touched, true);
     std::make_heap(survivors.begin(), survivors.end(), by_bound);
-    if (!class_only.empty()) {
+    if (class_only_count > 0) {
         // Every classification-only candidate's bound is at most w_text * 0 + rest: visit the
-        // text survivors above that first (the k-th score can only rise), then screen the
-        // classification-only ones unless the k-th score is already out of their reach.
+        // text survivors above that first (the k-th score can only rise), then list and screen
+        // the classification-only ones unless the k-th score is already out of their reach.
         const double class_only_bound = text_weight * 0.0 + rest;
         visit(class_only_bound);
         if (!(full() && class_only_bound + kSlack < top.front().score)) {
+            ListClassOnly(snapshot, query, scratch);
             const std::size_t before = survivors.size();
             screen(class_only, false);
             for (std::size_t i = before + 1; i <= survivors.size(); ++i) {

@@ -35,10 +35,15 @@
 // certification/requirement filters and the score, until the best remaining bound (+ 1e-9
 // slack) is below the k-th score. Classification-only candidates (raw BM25 0, bound <= rest) are
 // screened only after the survivors above `rest` have been visited, and skipped as a block when
-// the k-th score is then above rest. Lines whose strings do not fit a record (kExactOnLine) are
-// survivors with the global bound and are evaluated on the SupplyLine. Exactness: a line whose
-// score can reach the final k-th score (ties broken by smaller id) has a bound >= it and is
-// fully evaluated; the top k are selected by (score desc, id asc), independent of visit order.
+// the k-th score is then above rest; generation only counts them (for `generated`), and lists
+// them when they are screened. The screening reads each line's 32-byte hot record first
+// (`HotRecord`: status, price validity, areas and classification codes as masks over its
+// segment's code tables), which answers the filters up to the region for a `kMasked` line; the
+// record proper is read only for the lines that pass them (and for unmasked lines). Lines whose
+// strings do not fit a record (kExactOnLine) are survivors with the global bound and are evaluated
+// on the SupplyLine. Exactness: a line whose score can reach the final k-th score (ties broken by
+// smaller id) has a bound >= it and is fully evaluated; the top k are selected by (score desc, id
+// asc), independent of visit order.
 //
 // Counts of MatchDemand. `generated` and the normaliser are as always. With FEWER than k
 // candidates returned nothing is skipped or pruned (there is no k-th score): every generated line
@@ -50,17 +55,20 @@
 // could not reach the k-th score (at screening or left in the visit when it stopped).
 //
 // Complexity per query (MatchDemand): O(P) to accumulate BM25 over the P postings of the query's
-// terms (blocked: each segment's docs in blocks of 8192, every term's doc-sorted postings consumed
-// block by block, so the accumulator of a block stays in cache; per doc the same sum in the same
-// term order, bit-identical), O(T log S) to pick the S seeds among the T text candidates (almost
-// always O(T)), O(T) for the screening (a record read only above the text floor of the seeds' k-th
-// score; the lines above it are listed first, then their records, classification codes and areas
-// are prefetched in two stages ahead of the filter evaluation), O(V log V) for the V survivors'
-// heap, and the full evaluation (certification/requirement filters and scoring) only for survivors
-// visited before the bound stops. Classification-only candidates cost one record read each, or
-// nothing when the k-th score is above every non-text ceiling. MatchSupply: O(P) + O(T) heapify +
-// O(E log T) for the E candidates visited in text order. Memory: a per-thread scratch, reused
-// across queries: 12 bytes per document of the largest snapshot the thread has queried (accumulator
+// text terms; the classification-only lines are counted in O(D / 64 + T) per segment for a
+// classification term with a dense bitset (Segment::class_bits; D docs, T text candidates,
+// minus the tombstones in it), else in one stamp test per posting (blocked: each segment's docs in
+// blocks of 8192, every term's doc-sorted postings consumed block by block, so the accumulator of a
+// block stays in cache; per doc the same sum in the same term order, bit-identical), O(T log S) to
+// pick the S seeds among the T text candidates (almost always O(T)), O(T) for the screening (a
+// record read only above the text floor of the seeds' k-th score; the lines above it are listed
+// first, then their records, classification codes and areas are prefetched in two stages ahead of
+// the filter evaluation), O(V log V) for the V survivors' heap, and the full evaluation
+// (certification/requirement filters and scoring) only for survivors visited before the bound
+// stops. Classification-only candidates cost one record read each, or nothing (beyond their count)
+// when the k-th score is above every non-text ceiling. MatchSupply: O(P) + O(T) heapify + O(E log
+// T) for the E candidates visited in text order. Memory: a per-thread scratch, reused across
+// queries: 12 bytes per document of the largest snapshot the thread has queried (accumulator
 // + epoch stamp, so nothing is zeroed per query) plus the candidate, seed and survivor lists.
 // MaxScore-style dynamic pruning of the postings was tried with the earlier, looser bound and
 // measured slower (docs/performance.md).

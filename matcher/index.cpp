@@ -424,6 +424,21 @@ std::shared_ptr<const Snapshot<Line>> SegmentBuilder<Line>::Finish() {
     if constexpr (std::is_same_v<Line, SupplyLine>) {
         segment->records = BuildSupplyRecords(lines_);
     }
+    // Division-level classification terms covering >= 1/64 of the docs: dense bitsets too.
+    const std::size_t docs = doc_order.size();
+    for (const auto& [term, t] : segment->dictionary) {
+        if (term.empty() || term[0] != '\x01') continue;
+        const std::size_t colon = term.rfind(':');
+        if (colon == std::string::npos || term.size() - colon - 1 != 2) continue;
+        const std::size_t term_df = segment->offsets[t + 1] - segment->offsets[t];
+        if (term_df * 64 < docs) continue;
+        std::vector<std::uint64_t> words((docs + 63) / 64, 0);
+        for (std::uint32_t p = segment->offsets[t]; p < segment->offsets[t + 1]; ++p) {
+            const std::uint32_t doc = segment->postings[p].doc;
+            words[doc / 64] |= std::uint64_t{1} << (doc % 64);
+        }
+        segment->class_bits.emplace(t, std::move(words));
+    }
     segment->lines = std::move(lines_);
     return Snapshot<Line>::Single(std::move(segment), options_);
 }
@@ -434,6 +449,15 @@ std::span<const Posting> Segment<Line>::Find(const std::string& term) const {
     if (it == dictionary.end()) return {};
     const std::uint32_t t = it->second;
     return std::span<const Posting>(postings.data() + offsets[t], offsets[t + 1] - offsets[t]);
+}
+
+template <class Line>
+const std::vector<std::uint64_t>* Segment<Line>::ClassBits(const std::string& term) const {
+    if (class_bits.empty()) return nullptr;
+    auto it = dictionary.find(term);
+    if (it == dictionary.end()) return nullptr;
+    auto bits = class_bits.find(it->second);
+    return bits == class_bits.end() ? nullptr : &bits->second;
 }
 
 template <class Line>
@@ -457,6 +481,7 @@ std::shared_ptr<const Snapshot<Line>> Snapshot<Line>::Single(
     snapshot->options_ = options;
     snapshot->segments_.push_back(std::move(segment));
     snapshot->deleted_.push_back(std::make_shared<const std::vector<bool>>());
+    snapshot->deleted_docs_.push_back(std::make_shared<const std::vector<std::uint32_t>>());
     snapshot->deleted_df_.push_back(
         std::make_shared<const std::unordered_map<std::string, std::uint32_t>>());
     snapshot->Recount();
@@ -527,6 +552,8 @@ std::shared_ptr<const Snapshot<Line>> Snapshot<Line>::Apply(
         if (docs.empty()) continue;
         auto bits = std::make_shared<std::vector<bool>>(*next->deleted_[s]);
         if (bits->empty()) bits->resize(segment.lines.size(), false);
+        auto dead_docs = std::make_shared<std::vector<std::uint32_t>>(*next->deleted_docs_[s]);
+        dead_docs->insert(dead_docs->end(), docs.begin(), docs.end());
         auto dead_df =
             std::make_shared<std::unordered_map<std::string, std::uint32_t>>(*next->deleted_df_[s]);
         for (std::uint32_t doc : docs) {
@@ -536,12 +563,14 @@ std::shared_ptr<const Snapshot<Line>> Snapshot<Line>::Apply(
             }
         }
         next->deleted_[s] = std::move(bits);
+        next->deleted_docs_[s] = std::move(dead_docs);
         next->deleted_df_[s] = std::move(dead_df);
     }
     if (!upserts.empty()) {
         next->segments_.push_back(
             BuildSingle(std::move(upserts), next->options_)->segments_.front());
         next->deleted_.push_back(std::make_shared<const std::vector<bool>>());
+        next->deleted_docs_.push_back(std::make_shared<const std::vector<std::uint32_t>>());
         next->deleted_df_.push_back(
             std::make_shared<const std::unordered_map<std::string, std::uint32_t>>());
     }
@@ -560,10 +589,12 @@ std::shared_ptr<const Snapshot<Line>> Snapshot<Line>::Apply(
         }
         next->segments_.resize(first);
         next->deleted_.resize(first);
+        next->deleted_docs_.resize(first);
         next->deleted_df_.resize(first);
         next->segments_.push_back(
             BuildSingle(std::move(merged), next->options_)->segments_.front());
         next->deleted_.push_back(std::make_shared<const std::vector<bool>>());
+        next->deleted_docs_.push_back(std::make_shared<const std::vector<std::uint32_t>>());
         next->deleted_df_.push_back(
             std::make_shared<const std::unordered_map<std::string, std::uint32_t>>());
     }

@@ -162,19 +162,72 @@ void SupplyRecords::Add(const SupplyLine& line) {
         r.service_count = r.excluded_count = r.class_count = 0;
         flag(SupplyRecord::kExactOnLine, true);
     }
+    HotRecord h;
+    if (fits) {
+        // Masks over the code tables; a code that is not in a full table leaves the line unmasked.
+        bool masked = true;
+        auto intern_area = [&](const ShortCode& code) -> std::uint64_t {
+            for (std::size_t i = 0; i < area_codes.size(); ++i) {
+                if (area_codes[i].bytes == code.bytes && area_codes[i].size == code.size) {
+                    return std::uint64_t{1} << i;
+                }
+            }
+            if (area_codes.size() == kMaxCodes) {
+                masked = false;
+                return 0;
+            }
+            area_codes.push_back(code);
+            return std::uint64_t{1} << (area_codes.size() - 1);
+        };
+        auto intern_class = [&](const ClassCode& code) -> std::uint64_t {
+            for (std::size_t i = 0; i < class_codes.size(); ++i) {
+                const ClassCode& c = class_codes[i];
+                if (SameScheme(c.scheme, code.scheme) && c.size == code.size &&
+                    std::equal(c.digits.begin(), c.digits.begin() + c.size, code.digits.begin())) {
+                    return std::uint64_t{1} << i;
+                }
+            }
+            if (class_codes.size() == kMaxCodes) {
+                masked = false;
+                return 0;
+            }
+            class_codes.push_back(code);
+            return std::uint64_t{1} << (class_codes.size() - 1);
+        };
+        for (std::size_t i = 0; i < r.service_count; ++i) {
+            h.service_mask |= intern_area(areas[r.areas_begin + i]);
+        }
+        for (std::size_t i = 0; i < r.excluded_count; ++i) {
+            h.excluded_mask |= intern_area(areas[r.areas_begin + r.service_count + i]);
+        }
+        for (std::size_t i = 0; i < r.class_count; ++i) {
+            h.class_mask |= intern_class(classes[r.classes_begin + i]);
+        }
+        if (masked) {
+            flag(SupplyRecord::kMasked, true);
+        } else {
+            h.service_mask = h.excluded_mask = h.class_mask = 0;
+        }
+    }
+    h.price_valid_until = r.price_valid_until;
+    h.flags = r.flags;
     lines.push_back(r);
+    hot.push_back(h);
 }
 
 std::size_t SupplyRecords::MemoryBytes() const {
     return lines.capacity() * sizeof(SupplyRecord) + areas.capacity() * sizeof(ShortCode) +
-           classes.capacity() * sizeof(ClassCode);
+           classes.capacity() * sizeof(ClassCode) + hot.capacity() * sizeof(HotRecord) +
+           area_codes.capacity() * sizeof(ShortCode) + class_codes.capacity() * sizeof(ClassCode);
 }
 
 SupplyRecords BuildSupplyRecords(std::span<const SupplyLine> lines) {
     SupplyRecords out;
     out.lines.reserve(lines.size());
+    out.hot.reserve(lines.size());
     for (const SupplyLine& line : lines) out.Add(line);
     out.lines.shrink_to_fit();
+    out.hot.shrink_to_fit();
     out.areas.shrink_to_fit();
     out.classes.shrink_to_fit();
     return out;
@@ -267,6 +320,58 @@ Filter RecordQuery::FirstFailing(const SupplyRecords& records, std::uint32_t doc
         }
         if (!served) return Filter::kRegion;
     }
+    return LaterFilters(records, doc);
+}
+
+RecordQuery::SegmentMasks RecordQuery::Masks(const SupplyRecords& records) const {
+    SegmentMasks out;
+    for (std::size_t i = 0; i < records.class_codes.size(); ++i) {
+        const ClassCode& s = records.class_codes[i];
+        const std::string_view ss(s.digits.data(), s.size);
+        for (const DemandClass& d : classes_) {
+            if (!d.scheme_packable || !SameScheme(s.scheme, d.scheme)) continue;
+            const std::size_t needed = std::min({min_prefix_, d.significant.size(), ss.size()});
+            if (needed > 0 && CommonPrefix(d.significant, ss) >= needed) {
+                out.class_compatible |= std::uint64_t{1} << i;
+                break;
+            }
+        }
+    }
+    for (std::size_t i = 0; i < records.area_codes.size(); ++i) {
+        const ShortCode& area = records.area_codes[i];
+        const bool inside =
+            area.size <= delivery_.size && (delivery_.bytes & PrefixMask(area.size)) == area.bytes;
+        if (inside) out.inside |= std::uint64_t{1} << i;
+        if (inside && area.size != 0) out.inside_nonempty |= std::uint64_t{1} << i;
+    }
+    return out;
+}
+
+Filter RecordQuery::HotFilters(const SupplyRecords& records,
+                               const SegmentMasks& masks,
+                               std::uint32_t doc) const {
+    const HotRecord& h = records.hot[doc];
+    if ((h.flags & SupplyRecord::kActive) == 0 || !demand_open_) return Filter::kLineActive;
+    if (h.price_valid_until < today_) return Filter::kPriceValid;
+    if (response_closed_) return Filter::kResponseOpen;
+    if (!classes_.empty() && (h.class_mask & masks.class_compatible) == 0) {
+        return Filter::kClassification;
+    }
+    if ((h.flags & SupplyRecord::kSecondHand) != 0 && !second_hand_allowed_) {
+        return Filter::kSecondHand;
+    }
+    if (has_region_) {
+        // FirstFailing's loops over the areas, as mask tests: excluded by a non-empty area that
+        // contains the region; else served when there is no service area or one contains it.
+        const bool served = (h.excluded_mask & masks.inside_nonempty) == 0 &&
+                            (h.service_mask == 0 || (h.service_mask & masks.inside) != 0);
+        if (!served) return Filter::kRegion;
+    }
+    return Filter::kCount;
+}
+
+Filter RecordQuery::LaterFilters(const SupplyRecords& records, std::uint32_t doc) const {
+    const SupplyRecord& r = records.lines[doc];
     if (has_need_by_ && r.Has(SupplyRecord::kHasLeadTime) && today_ + r.lead_time_days > need_by_) {
         return Filter::kLeadTime;
     }

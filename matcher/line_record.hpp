@@ -12,6 +12,9 @@
 // currency longer than 7 bytes, more than 255 areas or codes) is marked `kExactOnLine`; the query
 // then evaluates it on the `SupplyLine` exactly as before.
 //
+// Besides, a 32-byte `HotRecord` per line (below) answers the filters up to the region from one
+// cache line.
+//
 // Exactness: `RecordFirstFailingFilter` returns exactly what `FirstFailingFilter` returns for
 // every filter before `Filter::kCertifications` (and `kCount` when those all pass: certifications
 // and requirements are then checked on the line). `RecordFeatureValues` returns, for the features
@@ -64,6 +67,8 @@ struct SupplyRecord {
         kHasCapacity = 64,
         kFirstOfKind = 128,
         kExactOnLine = 256,  // strings did not fit: evaluate this line on the SupplyLine
+        kMasked = 512,       // every area and classification code is in the segment's code tables:
+                             // the line's HotRecord masks describe them exactly
     };
     double min_order_qty = 0;
     double localisation = 0;
@@ -85,11 +90,31 @@ struct SupplyRecord {
     bool Has(Flag f) const { return (flags & f) != 0; }
 };
 
+// The part of a record the filters before the lead time read, in one 32-byte block (one cache
+// line, where the full record and its side arrays take two to four): status and second-hand
+// flags, price validity, and the line's service areas, excluded areas and classification codes
+// as bit masks over its segment's code tables (`SupplyRecords::area_codes`, `class_codes`, at
+// most 64 entries each, interned in doc order). The masks are exact only for a `kMasked` line:
+// a line with a code that did not get a table entry (the 65th distinct one and later) is
+// evaluated through its side arrays, as before.
+struct alignas(32) HotRecord {
+    std::uint64_t service_mask = 0;   // bit i: area_codes[i] is one of the service areas
+    std::uint64_t excluded_mask = 0;  // bit i: area_codes[i] is one of the excluded areas
+    std::uint64_t class_mask = 0;     // bit i: class_codes[i] is one of the line's codes
+    Day price_valid_until = std::numeric_limits<Day>::max();
+    std::uint16_t flags = 0;  // SupplyRecord::flags
+};
+static_assert(sizeof(HotRecord) == 32, "one HotRecord per half cache line");
+
 // The records of one segment's lines (doc order) and their side arrays.
 struct SupplyRecords {
+    static constexpr std::size_t kMaxCodes = 64;  // entries of each code table (mask bits)
     std::vector<SupplyRecord> lines;
     std::vector<ShortCode> areas;
     std::vector<ClassCode> classes;
+    std::vector<HotRecord> hot;          // per line, doc order
+    std::vector<ShortCode> area_codes;   // distinct area codes, first seen first (<= kMaxCodes)
+    std::vector<ClassCode> class_codes;  // distinct classification codes (<= kMaxCodes)
 
     void Add(const SupplyLine& line);
     std::size_t MemoryBytes() const;
@@ -104,6 +129,24 @@ class RecordQuery {
     // The first failing filter among those before Filter::kCertifications, or Filter::kCount
     // when they all pass. Precondition: the record is not kExactOnLine.
     Filter FirstFailing(const SupplyRecords& records, std::uint32_t doc) const;
+
+    // The query's view of one segment's code tables: which classification codes are compatible
+    // with the demand's, which areas contain its delivery region. O(table size), once per
+    // segment per query.
+    struct SegmentMasks {
+        std::uint64_t class_compatible = 0;
+        std::uint64_t inside = 0;           // area contains the delivery region
+        std::uint64_t inside_nonempty = 0;  // ... and is not empty (what excludes a region)
+    };
+    SegmentMasks Masks(const SupplyRecords& records) const;
+    // FirstFailing split in two, for a kMasked record: HotFilters reads only the HotRecord and
+    // answers for the filters up to and including kRegion (kCount when they all pass);
+    // LaterFilters reads the record for the rest (lead time .. localisation floor). For a kMasked
+    // record, FirstFailing == (HotFilters != kCount ? HotFilters : LaterFilters).
+    Filter HotFilters(const SupplyRecords& records,
+                      const SegmentMasks& masks,
+                      std::uint32_t doc) const;
+    Filter LaterFilters(const SupplyRecords& records, std::uint32_t doc) const;
 
     // Feature values computable from the record (bit-identical to ScorePair's), NaN for the
     // others (text, requirement fit, chain affinity; classification when a taxonomy is given).

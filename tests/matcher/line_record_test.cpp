@@ -4,6 +4,8 @@
 //     units, several classifications and schemes, empty and long strings);
 //   * the record's feature values are bit-identical to ScorePair's;
 //   * lines whose strings do not fit are marked for evaluation on the line;
+//   * the hot record's filters (code-table masks) split FirstFailing exactly, also when a
+//     segment has more distinct codes than its tables hold;
 //   * MatchDemand equals an exhaustive pairwise reference (every generated line filtered and
 //     scored), bit for bit: candidates, scores, generated, normaliser, and every rejected count
 //     when fewer than k candidates come back; with k full, the same top k.
@@ -600,6 +602,144 @@ TEST(BoundOrderedVisitTest, BlockedGenerationAcrossBlocksSegmentsAndTombstones) 
     EXPECT_GT(full, 0u);
     EXPECT_LT(full_examined, full_generated);  // the bounds do skip record reads here
     EXPECT_GT(not_full, 0u);
+}
+
+// More distinct area and classification codes than a segment's code tables hold (64 each), so a
+// segment has both kMasked lines (HotRecord masks) and unmasked ones (side arrays).
+std::string ManyAreas(Random& r) {
+    static const std::vector<std::string> kPrefixes = {"3", "32", "3205", "44", "4403", ""};
+    std::string area = r.Pick(kPrefixes);
+    if (r.Coin(0.5)) area += std::to_string(r.Int(10, 99));  // ~90 more distinct codes
+    return area;
+}
+
+SupplyLine ManyCodesSupply(Random& r, LineId id) {
+    SupplyLine s = RandomSupply(r, id);
+    s.service_areas.clear();
+    s.excluded_areas.clear();
+    for (int i = r.Int(0, 3); i > 0; --i) s.service_areas.push_back(ManyAreas(r));
+    if (r.Coin(0.2)) s.excluded_areas.push_back(ManyAreas(r));
+    if (r.Coin(0.6)) {
+        // ~150 distinct codes in divisions 42 and 31.
+        s.classification = {
+            "CPV", (r.Coin(0.7) ? "42" : "31") + std::to_string(r.Int(100, 249)) + "000-1"};
+    }
+    return s;
+}
+
+TEST(LineRecordTest, HotFiltersEqualFirstFailingWithFullCodeTables) {
+    World& w = Shared();
+    Random r(777);
+    std::vector<SupplyLine> lines;
+    for (int i = 0; i < 1500; ++i) lines.push_back(ManyCodesSupply(r, i + 1));
+    const SupplyRecords records = BuildSupplyRecords(lines);
+    EXPECT_EQ(records.area_codes.size(), SupplyRecords::kMaxCodes);
+    EXPECT_EQ(records.class_codes.size(), SupplyRecords::kMaxCodes);
+    ASSERT_EQ(records.hot.size(), lines.size());
+    std::size_t masked = 0;
+    std::size_t unmasked = 0;
+    std::array<std::size_t, kFilterCount + 1> hot_answers{};
+    for (int q = 0; q < 60; ++q) {
+        DemandLine demand = RandomDemand(r, 1000 + q);
+        demand.delivery_region = ManyAreas(r) + (r.Coin(0.5) ? "0512" : "");
+        if (q % 3 == 0) {
+            demand.classification = {"CPV", "42" + std::to_string(r.Int(100, 249)) + "000-1"};
+            demand.additional_classifications = {{"CPV", "31200000-1"}};
+        }
+        const RecordQuery query(demand, w.config, w.context);
+        const RecordQuery::SegmentMasks masks = query.Masks(records);
+        for (std::uint32_t doc = 0; doc < lines.size(); ++doc) {
+            const SupplyRecord& record = records.lines[doc];
+            EXPECT_EQ(records.hot[doc].flags, record.flags);
+            EXPECT_EQ(records.hot[doc].price_valid_until, record.price_valid_until);
+            if (record.Has(SupplyRecord::kExactOnLine)) continue;
+            const Filter want = query.FirstFailing(records, doc);
+            // The record's answer is the line's (the test above); here the split must agree.
+            const Filter line_want = FirstFailingFilter(demand, lines[doc], w.config, w.context);
+            EXPECT_EQ(want, line_want < Filter::kCertifications ? line_want : Filter::kCount);
+            if (!record.Has(SupplyRecord::kMasked)) {
+                ++unmasked;
+                continue;
+            }
+            ++masked;
+            const Filter hot = query.HotFilters(records, masks, doc);
+            ++hot_answers[static_cast<std::size_t>(hot)];
+            const Filter got = hot != Filter::kCount ? hot : query.LaterFilters(records, doc);
+            EXPECT_EQ(got, want) << "demand " << q << " line " << doc;
+        }
+    }
+    EXPECT_GT(masked, 0u);
+    EXPECT_GT(unmasked, 0u);
+    // The hot filters answer for classification and region, and pass lines on.
+    EXPECT_GT(hot_answers[static_cast<std::size_t>(Filter::kClassification)], 0u);
+    EXPECT_GT(hot_answers[static_cast<std::size_t>(Filter::kRegion)], 0u);
+    EXPECT_GT(hot_answers[static_cast<std::size_t>(Filter::kCount)], 0u);
+}
+
+// MatchDemand's screening with masked and unmasked lines in one segment (and a second segment
+// with its own code tables, tombstones in both), two classification terms (the classification-only
+// lines counted without being listed, listed when screened), against the exhaustive reference.
+TEST(BoundOrderedVisitTest, ScreeningWithFullCodeTablesSegmentsAndTombstones) {
+    Random r(31337);
+    std::vector<SupplyLine> lines;
+    for (LineId id = 1; id <= 3000; ++id) lines.push_back(ManyCodesSupply(r, id));
+    std::vector<SupplyLine> first(lines.begin(), lines.begin() + 2500);
+    std::vector<SupplyLine> second(lines.begin() + 2500, lines.end());
+    auto snapshot = SupplySnapshot::Build(first);
+    std::vector<LineId> withdrawn;
+    for (LineId id = 3; id <= 2500; id += 101) withdrawn.push_back(id);
+    snapshot = SupplySnapshot::Apply(snapshot, second, withdrawn);
+    ASSERT_EQ(snapshot->segment_count(), 2u);
+    std::vector<SupplyLine> live;
+    for (const SupplyLine& s : lines) {
+        if (std::find(withdrawn.begin(), withdrawn.end(), s.id) == withdrawn.end()) {
+            live.push_back(s);
+        }
+    }
+    ASSERT_EQ(live.size(), snapshot->live_count());
+    const World& w = Shared();
+    std::uint64_t full = 0;
+    std::uint64_t not_full = 0;
+    std::uint64_t skipped_class_only = 0;  // k full with lines left unexamined
+    for (int q = 0; q < 24; ++q) {
+        DemandLine demand = RandomDemand(r, 9000 + q);
+        demand.status = "open";
+        demand.response_deadline.reset();
+        demand.delivery_region = ManyAreas(r) + "0505";
+        if (q % 2 == 0) {
+            demand.classification = {"CPV", "42" + std::to_string(r.Int(100, 249)) + "000-1"};
+            demand.additional_classifications = {{"CPV", "31200000-1"}};
+        }
+        const std::size_t big = live.size();
+        const Reference want = Exhaustive(*snapshot, live, demand, big, w.config, w.context);
+        for (std::size_t k : {std::size_t{1}, std::size_t{10}, std::size_t{60}, big}) {
+            const MatchResult got = MatchDemand(*snapshot, demand, k, w.config, w.context);
+            const std::size_t expect = std::min(k, want.top.size());
+            ASSERT_EQ(got.candidates.size(), expect) << q << " k " << k;
+            for (std::size_t i = 0; i < expect; ++i) {
+                EXPECT_EQ(got.candidates[i].id, want.top[i].id) << q << " k " << k << " " << i;
+                EXPECT_EQ(got.candidates[i].score, want.top[i].score) << q << " " << i;
+                for (std::size_t f = 0; f < kFeatureCount; ++f) {
+                    EXPECT_EQ(got.candidates[i].features[f].value, want.top[i].features[f].value);
+                }
+            }
+            EXPECT_EQ(got.generated, want.generated) << q;
+            EXPECT_EQ(got.text_normaliser, want.normaliser) << q;
+            EXPECT_EQ(got.text_normaliser_id, want.normaliser_id) << q;
+            if (got.candidates.size() < k) {
+                ++not_full;
+                EXPECT_EQ(got.rejected, want.rejected) << q << " k " << k;
+                EXPECT_EQ(got.examined, got.generated) << q;
+                EXPECT_EQ(got.pruned, 0u) << q;
+            } else {
+                ++full;
+                skipped_class_only += got.examined < got.generated;
+            }
+        }
+    }
+    EXPECT_GT(full, 0u);
+    EXPECT_GT(not_full, 0u);
+    EXPECT_GT(skipped_class_only, 0u);
 }
 
 }  // namespace
