@@ -103,16 +103,126 @@ struct Reader {
         return std::move(*r);
     }
 
+    // ---- member reads: the api/json.hpp readers, with the common case answered here --------
+    // When `o` is an object and `key` is absent, null, or of the expected type (and size), the
+    // value is taken here, without building the member's JSON pointer or an ApiResult; in every
+    // other case the api/json.hpp reader runs and reports exactly the error it always did, at
+    // the same point of the decode. (Each Fast* below must accept only what its reader accepts
+    // and return the same value: tests/api/lists_decode_test.cpp, match_index_test.cpp.)
+
+    // False when `o` is not an object (the reader reports that); otherwise `found` is the
+    // member, or nullptr when it is absent or null.
+    static bool Lookup(const JsonValue& o, std::string_view key, const JsonValue*& found) {
+        if (!o.IsObject()) return false;
+        const auto it =
+            o.FindMember(JsonValue(key.data(), static_cast<rapidjson::SizeType>(key.size())));
+        found = it == o.MemberEnd() || it->value.IsNull() ? nullptr : &it->value;
+        return true;
+    }
+    static bool FastString(const JsonValue& v, std::size_t max_length) {
+        return v.IsString() && v.GetStringLength() <= max_length;
+    }
+    static std::string StringOf(const JsonValue& v) {
+        return std::string(v.GetString(), v.GetStringLength());
+    }
+    static bool FastDouble(const JsonValue& v, double& out) {
+        if (!v.IsNumber()) return false;
+        out = v.GetDouble();
+        return std::isfinite(out);
+    }
+    // ReadString.
+    std::optional<std::string> ReqStr(const JsonValue& o,
+                                      std::string_view key,
+                                      std::string_view at,
+                                      std::size_t max_length) {
+        const JsonValue* v = nullptr;
+        if (Lookup(o, key, v) && v != nullptr && FastString(*v, max_length)) return StringOf(*v);
+        return Take(ReadString(o, key, at, max_length));
+    }
+    // ReadOptionalString (nullopt: absent, null or refused).
+    std::optional<std::string> OptStr(const JsonValue& o,
+                                      std::string_view key,
+                                      std::string_view at,
+                                      std::size_t max_length) {
+        const JsonValue* v = nullptr;
+        if (Lookup(o, key, v)) {
+            if (v == nullptr) return std::nullopt;
+            if (FastString(*v, max_length)) return StringOf(*v);
+        }
+        return TakeOpt(ReadOptionalString(o, key, at, max_length));
+    }
+    // ReadDouble.
+    std::optional<double> ReqDouble(const JsonValue& o, std::string_view key, std::string_view at) {
+        const JsonValue* v = nullptr;
+        double d = 0;
+        if (Lookup(o, key, v) && v != nullptr && FastDouble(*v, d)) return d;
+        return Take(ReadDouble(o, key, at));
+    }
+    // ReadOptionalDouble.
+    std::optional<double> OptDouble(const JsonValue& o, std::string_view key, std::string_view at) {
+        const JsonValue* v = nullptr;
+        if (Lookup(o, key, v)) {
+            if (v == nullptr) return std::nullopt;
+            double d = 0;
+            if (FastDouble(*v, d)) return d;
+        }
+        return TakeOpt(ReadOptionalDouble(o, key, at));
+    }
+    // ReadOptionalInt64.
+    std::optional<std::int64_t> OptInt64(const JsonValue& o,
+                                         std::string_view key,
+                                         std::string_view at) {
+        const JsonValue* v = nullptr;
+        if (Lookup(o, key, v)) {
+            if (v == nullptr) return std::nullopt;
+            if (v->IsInt64()) return v->GetInt64();
+        }
+        return TakeOpt(ReadOptionalInt64(o, key, at));
+    }
+    // ReadOptionalBool.
+    std::optional<bool> OptBoolean(const JsonValue& o, std::string_view key, std::string_view at) {
+        const JsonValue* v = nullptr;
+        if (Lookup(o, key, v)) {
+            if (v == nullptr) return std::nullopt;
+            if (v->IsBool()) return v->GetBool();
+        }
+        return TakeOpt(ReadOptionalBool(o, key, at));
+    }
+    // ReadOptionalArray / ReadOptionalObject: nullptr when absent, null or refused.
+    const JsonValue* OptArray(const JsonValue& o, std::string_view key, std::string_view at) {
+        const JsonValue* v = nullptr;
+        if (Lookup(o, key, v) && (v == nullptr || v->IsArray())) return v;
+        return Take(ReadOptionalArray(o, key, at)).value_or(nullptr);
+    }
+    const JsonValue* OptObject(const JsonValue& o, std::string_view key, std::string_view at) {
+        const JsonValue* v = nullptr;
+        if (Lookup(o, key, v) && (v == nullptr || v->IsObject())) return v;
+        return Take(ReadOptionalObject(o, key, at)).value_or(nullptr);
+    }
+    // ReadObject: nullptr when refused.
+    const JsonValue* ReqObject(const JsonValue& o, std::string_view key, std::string_view at) {
+        const JsonValue* v = nullptr;
+        if (Lookup(o, key, v) && v != nullptr && v->IsObject()) return v;
+        return Take(ReadObject(o, key, at)).value_or(nullptr);
+    }
+    // AsString of an array element whose pointer `pointer()` gives.
+    template <class Pointer>
+    std::optional<std::string> ElementString(const JsonValue& v,
+                                             Pointer&& pointer,
+                                             std::size_t max_length) {
+        if (FastString(v, max_length)) return StringOf(v);
+        return Take(AsString(v, pointer(), max_length));
+    }
+
     std::string RequiredString(const JsonValue& o, std::string_view key, std::string_view at) {
-        auto s = Take(ReadString(o, key, at, ctx.limits.max_string_length));
+        auto s = ReqStr(o, key, at, ctx.limits.max_string_length);
         if (s && s->empty()) {
             Fail(Ptr(at, key), "required", "'" + std::string(key) + "' must not be empty");
         }
         return s.value_or(std::string());
     }
     std::string OptString(const JsonValue& o, std::string_view key, std::string_view at) {
-        return TakeOpt(ReadOptionalString(o, key, at, ctx.limits.max_string_length))
-            .value_or(std::string());
+        return OptStr(o, key, at, ctx.limits.max_string_length).value_or(std::string());
     }
     std::optional<double> OptNumber(const JsonValue& o,
                                     std::string_view key,
@@ -120,7 +230,7 @@ struct Reader {
                                     double lo,
                                     double hi,
                                     bool lo_exclusive = false) {
-        auto v = TakeOpt(ReadOptionalDouble(o, key, at));
+        auto v = OptDouble(o, key, at);
         if (v && (*v < lo || *v > hi || (lo_exclusive && *v == lo))) {
             Fail(Ptr(at, key), "out_of_range",
                  "'" + std::string(key) + "' must be " + (lo_exclusive ? "> " : ">= ") + Num(lo) +
@@ -134,7 +244,7 @@ struct Reader {
                               std::string_view at,
                               std::int64_t lo,
                               std::int64_t hi) {
-        auto v = TakeOpt(ReadOptionalInt64(o, key, at));
+        auto v = OptInt64(o, key, at);
         if (!v) return std::nullopt;
         if (*v < lo || *v > hi) {
             Fail(Ptr(at, key), "out_of_range",
@@ -145,12 +255,12 @@ struct Reader {
         return static_cast<int>(*v);
     }
     bool OptBool(const JsonValue& o, std::string_view key, std::string_view at, bool dflt) {
-        return TakeOpt(ReadOptionalBool(o, key, at)).value_or(dflt);
+        return OptBoolean(o, key, at).value_or(dflt);
     }
     std::optional<matcher::Day> OptDate(const JsonValue& o,
                                         std::string_view key,
                                         std::string_view at) {
-        auto s = TakeOpt(ReadOptionalString(o, key, at, 64));
+        auto s = OptStr(o, key, at, 64);
         if (!s) return std::nullopt;
         auto day = matcher::ParseIsoDay(*s);
         if (!day) {
@@ -164,7 +274,7 @@ struct Reader {
                      std::string_view at,
                      std::initializer_list<std::string_view> allowed,
                      std::string_view dflt) {
-        auto s = TakeOpt(ReadOptionalString(o, key, at, 64));
+        auto s = OptStr(o, key, at, 64);
         if (!s) return std::string(dflt);
         if (std::find(allowed.begin(), allowed.end(), *s) == allowed.end()) {
             std::string list;
@@ -178,16 +288,17 @@ struct Reader {
                        std::string_view key,
                        std::string_view at,
                        bool required) {
-        auto s = required ? Take(ReadString(o, key, at, 64))
-                          : TakeOpt(ReadOptionalString(o, key, at, 64));
+        auto s = required ? ReqStr(o, key, at, 64) : OptStr(o, key, at, 64);
         if (!s) return {};
-        return CheckRegion(*s, Ptr(at, key));
+        return CheckRegion(*s, [&] { return Ptr(at, key); });
     }
-    std::string CheckRegion(const std::string& code, const std::string& pointer) {
+    // `pointer()` gives the value's JSON pointer (built only when the code is refused).
+    template <class Pointer>
+    std::string CheckRegion(const std::string& code, Pointer&& pointer) {
         std::optional<std::string> normal =
             ctx.normalize_region ? ctx.normalize_region(code) : NormalizeRegionForm(code);
         if (!normal) {
-            Fail(pointer, "unknown_region",
+            Fail(pointer(), "unknown_region",
                  "'" + code + "' is not a GB/T 2260 region code (2, 4 or 6 digits, e.g. 320500)");
             return {};
         }
@@ -198,19 +309,21 @@ struct Reader {
                                          std::string_view at,
                                          bool regions) {
         std::vector<std::string> out;
-        auto arr = Take(ReadOptionalArray(o, key, at));
-        if (!arr || *arr == nullptr) return out;
-        const std::string base = Ptr(at, key);
+        const JsonValue* arr = OptArray(o, key, at);
+        if (arr == nullptr) return out;
+        out.reserve(arr->Size());
         std::size_t i = 0;
-        for (const auto& item : (*arr)->GetArray()) {
-            const std::string p = JsonPointerAppend(base, i++);
-            auto s = Take(AsString(item, p, ctx.limits.max_string_length));
+        for (const auto& item : arr->GetArray()) {
+            const auto pointer = [&, index = i++] {
+                return JsonPointerAppend(Ptr(at, key), index);
+            };
+            auto s = ElementString(item, pointer, ctx.limits.max_string_length);
             if (!s) continue;
             if (s->empty()) {
-                Fail(p, "required", "empty string");
+                Fail(pointer(), "required", "empty string");
                 continue;
             }
-            out.push_back(regions ? CheckRegion(*s, p) : *s);
+            out.push_back(regions ? CheckRegion(*s, pointer) : std::move(*s));
         }
         return out;
     }
@@ -223,8 +336,8 @@ struct Reader {
         if (auto r = RejectUnknownFields(v, p, {"scheme", "id", "description"}); !r) {
             errors.AddAll(r.error(), line);
         }
-        auto scheme = TakeOpt(ReadOptionalString(v, "scheme", p, 16)).value_or("CPV");
-        auto id = Take(ReadString(v, "id", p, 32));
+        auto scheme = OptStr(v, "scheme", p, 16).value_or("CPV");
+        auto id = ReqStr(v, "id", p, 32);
         if (!id) return std::nullopt;
         auto canonical = ctx.reference->CanonicalClassification(scheme, *id);
         if (!canonical) {
@@ -242,29 +355,30 @@ struct Reader {
         return c;
     }
     matcher::Classification RequiredClassification(const JsonValue& o, std::string_view at) {
-        auto obj = Take(ReadObject(o, "classification", at));
-        if (!obj) return {};
-        return ClassificationAt(**obj, Ptr(at, "classification"))
+        const JsonValue* obj = ReqObject(o, "classification", at);
+        if (obj == nullptr) return {};
+        return ClassificationAt(*obj, Ptr(at, "classification"))
             .value_or(matcher::Classification{});
     }
     std::vector<matcher::Classification> Additional(const JsonValue& o, std::string_view at) {
         std::vector<matcher::Classification> out;
-        auto arr = Take(ReadOptionalArray(o, "additionalClassifications", at));
-        if (!arr || *arr == nullptr) return out;
+        const JsonValue* arr = OptArray(o, "additionalClassifications", at);
+        if (arr == nullptr) return out;
         const std::string base = Ptr(at, "additionalClassifications");
         std::size_t i = 0;
-        for (const auto& item : (*arr)->GetArray()) {
+        for (const auto& item : arr->GetArray()) {
             if (auto c = ClassificationAt(item, JsonPointerAppend(base, i++))) out.push_back(*c);
         }
         return out;
     }
-    std::string Unit(const std::string& unit, const std::string& pointer) {
+    // The canonical spelling of the unit at member `key` of the object at `at`.
+    std::string Unit(const std::string& unit, std::string_view at, std::string_view key) {
         auto v = ctx.units->Validate(unit);
         if (!v) {
-            Fail(pointer, "unknown_unit", v.error().message);
+            Fail(JsonPointerAppend(at, key), "unknown_unit", v.error().message);
             return {};
         }
-        return *v;
+        return std::move(*v);
     }
     // The `amount` (>= 0) and `currency` (ISO 4217 form; kept as is when absent) members of a
     // money object at `p` (a demand budget, a supply price).
@@ -272,7 +386,7 @@ struct Reader {
                const std::string& p,
                std::optional<double>& amount,
                std::string& currency) {
-        if (auto a = Take(ReadDouble(o, "amount", p))) {
+        if (auto a = ReqDouble(o, "amount", p)) {
             if (*a < 0) {
                 Fail(JsonPointerAppend(p, "amount"), "out_of_range", "'amount' must be >= 0");
             } else {
@@ -318,7 +432,7 @@ void DecodeRequirement(Reader& r,
     q.min = r.OptNumber(v, "min", p, -kHuge, kHuge);
     q.max = r.OptNumber(v, "max", p, -kHuge, kHuge);
     q.expected = r.OptNumber(v, "expected", p, -kHuge, kHuge);
-    q.unit = r.Unit(r.OptString(v, "unit", p), JsonPointerAppend(p, "unit"));
+    q.unit = r.Unit(r.OptString(v, "unit", p), p, "unit");
     q.allowed_values = r.StringArray(v, "values", p, false);
     q.text_equals = r.OptString(v, "equals", p);
     q.mandatory = r.OptBool(v, "mandatory", p, true);
@@ -347,20 +461,20 @@ matcher::DemandLine DecodeDemand(Reader& r, const JsonValue& o, const std::strin
     d.description = r.OptString(o, "description", at);
     d.classification = r.RequiredClassification(o, at);
     d.additional_classifications = r.Additional(o, at);
-    if (auto q = r.Take(ReadDouble(o, "quantity", at))) {
+    if (auto q = r.ReqDouble(o, "quantity", at)) {
         if (*q <= 0) {
             r.Fail(r.Ptr(at, "quantity"), "out_of_range", "'quantity' must be > 0");
         } else {
             d.quantity = *q;
         }
     }
-    if (auto unit = r.Take(ReadOptionalObject(o, "unit", at)); unit && *unit) {
+    if (const JsonValue* unit = r.OptObject(o, "unit", at)) {
         const std::string p = r.Ptr(at, "unit");
-        if (auto u = RejectUnknownFields(**unit, p, {"code", "name"}); !u) {
+        if (auto u = RejectUnknownFields(*unit, p, {"code", "name"}); !u) {
             r.errors.AddAll(u.error(), r.line);
         }
-        r.OptString(**unit, "name", p);
-        if (auto code = r.Take(ReadString(**unit, "code", p, 8))) {
+        r.OptString(*unit, "name", p);
+        if (auto code = r.ReqStr(*unit, "code", p, 8)) {
             if (r.ctx.reference->FindQuantityUnit(*code) == nullptr) {
                 std::string hint;
                 for (const auto& s : r.ctx.reference->SuggestQuantityUnits(*code)) {
@@ -373,38 +487,37 @@ matcher::DemandLine DecodeDemand(Reader& r, const JsonValue& o, const std::strin
             }
         }
     }
-    if (auto budget = r.Take(ReadOptionalObject(o, "budget", at)); budget && *budget) {
+    if (const JsonValue* budget = r.OptObject(o, "budget", at)) {
         const std::string p = r.Ptr(at, "budget");
-        if (auto u = RejectUnknownFields(**budget, p, {"amount", "currency", "visibility"}); !u) {
+        if (auto u = RejectUnknownFields(*budget, p, {"amount", "currency", "visibility"}); !u) {
             r.errors.AddAll(u.error(), r.line);
         }
-        r.Money(**budget, p, d.budget_amount, d.budget_currency);
+        r.Money(*budget, p, d.budget_amount, d.budget_currency);
         const std::string vis =
-            r.Enum(**budget, "visibility", p, {"public", "range", "hidden"}, "public");
+            r.Enum(*budget, "visibility", p, {"public", "range", "hidden"}, "public");
         d.budget_visibility = vis == "hidden"  ? matcher::BudgetVisibility::kHidden
                               : vis == "range" ? matcher::BudgetVisibility::kRange
                                                : matcher::BudgetVisibility::kPublic;
     }
-    if (auto addr = r.Take(ReadObject(o, "deliveryAddress", at))) {
+    if (const JsonValue* addr = r.ReqObject(o, "deliveryAddress", at)) {
         const std::string p = r.Ptr(at, "deliveryAddress");
-        if (auto u = RejectUnknownFields(**addr, p, {"region", "lat", "lon", "streetAddress"});
-            !u) {
+        if (auto u = RejectUnknownFields(*addr, p, {"region", "lat", "lon", "streetAddress"}); !u) {
             r.errors.AddAll(u.error(), r.line);
         }
-        d.delivery_region = r.Region(**addr, "region", p, true);
-        d.delivery_lat = r.OptNumber(**addr, "lat", p, -90, 90);
-        d.delivery_lon = r.OptNumber(**addr, "lon", p, -180, 180);
-        r.OptString(**addr, "streetAddress", p);
+        d.delivery_region = r.Region(*addr, "region", p, true);
+        d.delivery_lat = r.OptNumber(*addr, "lat", p, -90, 90);
+        d.delivery_lon = r.OptNumber(*addr, "lon", p, -180, 180);
+        r.OptString(*addr, "streetAddress", p);
         if (d.delivery_lat.has_value() != d.delivery_lon.has_value()) {
             r.Fail(p, "required", "'lat' and 'lon' go together");
         }
     }
     d.need_by = r.OptDate(o, "deliveryDate", at);
     d.response_deadline = r.OptDate(o, "responseDeadline", at);
-    if (auto reqs = r.Take(ReadOptionalArray(o, "requirements", at)); reqs && *reqs) {
+    if (const JsonValue* reqs = r.OptArray(o, "requirements", at)) {
         const std::string base = r.Ptr(at, "requirements");
         std::size_t i = 0;
-        for (const auto& item : (*reqs)->GetArray()) {
+        for (const auto& item : reqs->GetArray()) {
             DecodeRequirement(r, item, JsonPointerAppend(base, i++), d.requirements);
         }
     }
@@ -412,10 +525,10 @@ matcher::DemandLine DecodeDemand(Reader& r, const JsonValue& o, const std::strin
     d.energy_efficiency_min = r.OptInt(o, "energyEfficiencyMin", at, 1, 5);
     d.localization_rate_min = r.OptNumber(o, "localizationRateMin", at, 0, 1);
     d.second_hand_allowed = r.OptBool(o, "secondHandAllowed", at, false);
-    if (auto rep = r.Take(ReadOptionalArray(o, "replaces", at)); rep && *rep) {
+    if (const JsonValue* rep = r.OptArray(o, "replaces", at)) {
         const std::string base = r.Ptr(at, "replaces");
         std::size_t i = 0;
-        for (const auto& item : (*rep)->GetArray()) {
+        for (const auto& item : rep->GetArray()) {
             const std::string p = JsonPointerAppend(base, i++);
             if (!item.IsObject()) {
                 r.Fail(p, "wrong_type", "expected an object {asset, yearsInService}");
@@ -453,7 +566,7 @@ void DecodeAttribute(Reader& r,
     a.value = r.OptNumber(v, "value", p, -kHuge, kHuge);
     a.min = r.OptNumber(v, "min", p, -kHuge, kHuge);
     a.max = r.OptNumber(v, "max", p, -kHuge, kHuge);
-    a.unit = r.Unit(r.OptString(v, "unit", p), JsonPointerAppend(p, "unit"));
+    a.unit = r.Unit(r.OptString(v, "unit", p), p, "unit");
     a.text = r.OptString(v, "text", p);
     if (a.min && a.max && *a.min > *a.max) {
         r.Fail(JsonPointerAppend(p, "min"), "invalid_value", "'min' is greater than 'max'");
@@ -500,30 +613,30 @@ matcher::SupplyLine DecodeSupply(Reader& r, const JsonValue& o, const std::strin
     s.model = r.OptString(o, "model", at);
     s.classification = r.RequiredClassification(o, at);
     s.additional_classifications = r.Additional(o, at);
-    if (auto attrs = r.Take(ReadOptionalArray(o, "attributes", at)); attrs && *attrs) {
+    if (const JsonValue* attrs = r.OptArray(o, "attributes", at)) {
         const std::string base = r.Ptr(at, "attributes");
         std::size_t i = 0;
-        for (const auto& item : (*attrs)->GetArray()) {
+        for (const auto& item : attrs->GetArray()) {
             DecodeAttribute(r, item, JsonPointerAppend(base, i++), s.attributes);
         }
     }
-    if (auto price = r.Take(ReadOptionalObject(o, "price", at)); price && *price) {
+    if (const JsonValue* price = r.OptObject(o, "price", at)) {
         const std::string p = r.Ptr(at, "price");
-        if (auto u = RejectUnknownFields(**price, p, {"amount", "currency", "validUntil"}); !u) {
+        if (auto u = RejectUnknownFields(*price, p, {"amount", "currency", "validUntil"}); !u) {
             r.errors.AddAll(u.error(), r.line);
         }
-        r.Money(**price, p, s.price_amount, s.price_currency);
-        s.price_valid_until = r.OptDate(**price, "validUntil", p);
+        r.Money(*price, p, s.price_amount, s.price_currency);
+        s.price_valid_until = r.OptDate(*price, "validUntil", p);
     }
     s.min_order_qty = r.OptNumber(o, "minOrderQty", at, 0, kHuge).value_or(0);
     s.capacity_per_month = r.OptNumber(o, "capacityPerMonth", at, 0, kHuge);
     s.lead_time_days = r.OptInt(o, "leadTimeDays", at, 0, 3650);
     s.service_areas = r.StringArray(o, "serviceAreas", at, true);
     s.excluded_areas = r.StringArray(o, "excludedAreas", at, true);
-    if (auto certs = r.Take(ReadOptionalArray(o, "certifications", at)); certs && *certs) {
+    if (const JsonValue* certs = r.OptArray(o, "certifications", at)) {
         const std::string base = r.Ptr(at, "certifications");
         std::size_t i = 0;
-        for (const auto& item : (*certs)->GetArray()) {
+        for (const auto& item : certs->GetArray()) {
             const std::string p = JsonPointerAppend(base, i++);
             if (!item.IsObject()) {
                 r.Fail(p, "wrong_type", "expected an object {type, number, expiresAt}");
@@ -594,13 +707,14 @@ matcher::Project DecodeProject(Reader& r, const JsonValue& o, const std::string&
     return p;
 }
 
-// Decodes one line object of `kind` into `out`; checks the ref is unique in the list.
+// Decodes one line object of `kind` into `out`; checks the ref is unique in the list (`refs`:
+// the refs seen so far; null when the line is decoded alone and so cannot repeat one).
 void DecodeLine(Reader& r,
                 ListKind kind,
                 const JsonValue& o,
                 const std::string& at,
                 DecodedList& out,
-                std::unordered_map<std::string, Line>& refs) {
+                std::unordered_map<std::string, Line>* refs) {
     if (!o.IsObject()) {
         r.Fail(at, "wrong_type", "a line must be an object");
         return;
@@ -624,8 +738,8 @@ void DecodeLine(Reader& r,
             ref_field = "ref";
             break;
     }
-    if (ref.empty()) return;
-    auto [it, inserted] = refs.emplace(ref, r.line);
+    if (ref.empty() || refs == nullptr) return;
+    auto [it, inserted] = refs->emplace(ref, r.line);
     if (!inserted) {
         r.Fail(JsonPointerAppend(at, ref_field), "duplicate_ref",
                "'" + ref + "' is already used by the line at " +
@@ -872,7 +986,7 @@ ApiResult<DecodedList> DecodeJsonList(std::string_view body, const DecodeContext
                                           "line " + std::to_string(index) + " did not re-parse");
                 }
                 Reader r{context, errors, static_cast<std::int64_t>(index)};
-                DecodeLine(r, *kind, line, JsonPointerAppend("/lines", index), out, refs);
+                DecodeLine(r, *kind, line, JsonPointerAppend("/lines", index), out, &refs);
             }
             pool.Clear();
         }
@@ -881,7 +995,7 @@ ApiResult<DecodedList> DecodeJsonList(std::string_view body, const DecodeContext
         for (const auto& item : (*lines)->GetArray()) {
             if (errors.full()) break;
             Reader r{context, errors, static_cast<std::int64_t>(index)};
-            DecodeLine(r, *kind, item, JsonPointerAppend("/lines", index), out, refs);
+            DecodeLine(r, *kind, item, JsonPointerAppend("/lines", index), out, &refs);
             ++index;
         }
     }
@@ -896,8 +1010,7 @@ ApiResult<DecodedList> DecodeJsonLine(ListKind kind,
     Reader r{context, errors, std::nullopt};
     DecodedList out;
     out.header.kind = kind;
-    std::unordered_map<std::string, Line> refs;
-    DecodeLine(r, kind, line, "", out, refs);
+    DecodeLine(r, kind, line, "", out, nullptr);
     if (!errors.empty()) return ListError(errors.Take());
     return out;
 }
@@ -1691,7 +1804,7 @@ ApiResult<DecodedList> DecodeCsvList(std::string_view bytes,
         for (const auto& [pointer, column] : canonical_to_header) {
             field_to_column.emplace(pointer, column);
         }
-        DecodeLine(r, header.kind, doc, "", out, refs);
+        DecodeLine(r, header.kind, doc, "", out, &refs);
     }
     if (reader.error()) return csv_error(*reader.error());
     if (!errors.empty()) return ListError(errors.Take());
