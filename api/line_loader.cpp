@@ -7,8 +7,13 @@
 
 #include <rapidjson/error/en.h>
 
+#include <cstdint>
+#include <cstring>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 
 namespace renewmatch::api {
@@ -52,6 +57,15 @@ ApiError StoredLineError(std::string_view entity, std::int64_t id, const ApiErro
 // The flags ParseDocument (api/json.cpp) and the list decoder parse with.
 constexpr unsigned kJsonFlags =
     rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
+// The same without the per-character UTF-8 check, for a body already checked whole by
+// IsValidUtf8Fast: RapidJSON then copies string runs in bulk. For valid UTF-8 both flag sets
+// build the same DOM (the check only ever rejects); a body that is not valid UTF-8 is parsed
+// with kJsonFlags, so it fails with the very error it always did.
+constexpr unsigned kJsonFlagsPrevalidated = rapidjson::kParseIterativeFlag;
+
+// A decoder's unit memo holds at most this many distinct spellings (stored lines repeat a few
+// units; past the cap a unit is simply validated again).
+constexpr std::size_t kMemoCap = 4096;
 
 // A stored line's DOM needs a few KiB; the pool's first chunk is this buffer, reused per line.
 constexpr std::size_t kPoolBytes = 64 * 1024;
@@ -78,13 +92,88 @@ DecodeContext PublishDecodeContext(const ReferenceData* reference, const UnitChe
     return context;
 }
 
+namespace {
+
+// api::IsValidUtf8, with runs of ASCII skipped a word at a time.
+bool IsValidUtf8Fast(std::string_view text) noexcept {
+    const char* p = text.data();
+    const char* const end = p + text.size();
+    while (p != end) {
+        // ASCII eight bytes at a time (the keys, numbers and Latin text of a stored body).
+        while (end - p >= 8) {
+            std::uint64_t word;
+            std::memcpy(&word, p, sizeof word);
+            if ((word & 0x8080808080808080ULL) != 0) break;
+            p += 8;
+        }
+        if (p == end) break;
+        const auto lead = static_cast<unsigned char>(*p);
+        if (lead < 0x80) {
+            ++p;
+            continue;
+        }
+        // One multi-byte sequence: the same rules as api::IsValidUtf8 (no overlong forms, no
+        // surrogates, nothing above U+10FFFF), decided by IsValidUtf8 itself on the sequence.
+        std::size_t length = 0;
+        if (lead >= 0xC2 && lead <= 0xDF) {
+            length = 2;
+        } else if (lead >= 0xE0 && lead <= 0xEF) {
+            length = 3;
+        } else if (lead >= 0xF0 && lead <= 0xF4) {
+            length = 4;
+        } else {
+            return false;
+        }
+        if (static_cast<std::size_t>(end - p) < length ||
+            !IsValidUtf8(std::string_view(p, length))) {
+            return false;
+        }
+        p += length;
+    }
+    return true;
+}
+
+// Hash of std::string keys that also takes string_views (lookups without a copy).
+struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const noexcept {
+        return std::hash<std::string_view>{}(text);
+    }
+};
+template <class Value>
+using StringMemo = std::unordered_map<std::string, Value, StringHash, std::equal_to<>>;
+
+}  // namespace
+
+// A UnitChecker that remembers the answers of another for the values it saw. Used by one
+// StoredLineDecoder (one thread), so it needs no lock despite UnitChecker's thread-safety note.
+class StoredLineDecoder::UnitMemo final : public UnitChecker {
+  public:
+    explicit UnitMemo(const UnitChecker& inner) : inner_(inner) {}
+    boost::system::result<std::string, UnitProblem> Validate(std::string_view unit) const override {
+        if (const auto it = memo_.find(unit); it != memo_.end()) return it->second;
+        auto result = inner_.Validate(unit);
+        if (memo_.size() < kMemoCap) memo_.emplace(std::string(unit), result);
+        return result;
+    }
+
+  private:
+    const UnitChecker& inner_;
+    mutable StringMemo<boost::system::result<std::string, UnitProblem>> memo_;
+};
+
 struct StoredLineDecoder::Pool {
     std::unique_ptr<char[]> buffer = std::make_unique_for_overwrite<char[]>(kPoolBytes);
     rapidjson::MemoryPoolAllocator<> allocator{buffer.get(), kPoolBytes};
 };
 
 StoredLineDecoder::StoredLineDecoder(const DecodeContext& context)
-    : context_(context), pool_(std::make_unique<Pool>()) {}
+    : context_(context), pool_(std::make_unique<Pool>()) {
+    if (context_.units != nullptr) {
+        units_ = std::make_unique<UnitMemo>(*context_.units);
+        context_.units = units_.get();
+    }
+}
 
 StoredLineDecoder::~StoredLineDecoder() = default;
 
@@ -98,7 +187,11 @@ ApiResult<DecodedList> DecodeBody(ListKind kind,
                                   rapidjson::MemoryPoolAllocator<>& pool) {
     ApiResult<DecodedList> decoded = [&]() -> ApiResult<DecodedList> {
         JsonDocument doc(&pool);
-        doc.Parse<kJsonFlags>(body.data(), body.size());
+        if (IsValidUtf8Fast(body)) {
+            doc.Parse<kJsonFlagsPrevalidated>(body.data(), body.size());
+        } else {
+            doc.Parse<kJsonFlags>(body.data(), body.size());
+        }
         if (doc.HasParseError()) {
             return ApiError::Make(Errc::kMalformed,
                                   "invalid JSON at offset " + std::to_string(doc.GetErrorOffset()) +

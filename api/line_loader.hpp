@@ -68,8 +68,10 @@ StoredLineIdentity IdentityOf(const Row& row) {
     return identity;
 }
 
-// Decodes stored bodies with a reused DOM pool (see above). Borrows `context`, which must
-// outlive the decoder.
+// Decodes stored bodies with a reused DOM pool (see above). Borrows what `context` refers to
+// (reference data, unit checker), which must outlive the decoder. A body that is valid UTF-8
+// (checked whole, ASCII a word at a time) is parsed without RapidJSON's per-character check;
+// any other is parsed with it, so it fails exactly as before.
 class StoredLineDecoder {
   public:
     explicit StoredLineDecoder(const DecodeContext& context);
@@ -82,7 +84,12 @@ class StoredLineDecoder {
 
   private:
     struct Pool;
-    const DecodeContext& context_;
+    class UnitMemo;
+    // A copy of the caller's context whose unit checker remembers its answers for this decoder
+    // (a few units repeat from line to line; each answer is a function of the unit alone, so the
+    // decoded lines are the same).
+    DecodeContext context_;
+    std::unique_ptr<UnitMemo> units_;
     std::unique_ptr<Pool> pool_;
 };
 

@@ -36,22 +36,61 @@ struct CodePoint {
     std::size_t end;
 };
 
-std::vector<CodePoint> Decode(std::string_view text) {
-    std::vector<CodePoint> out;
+bool IsContinuation(unsigned char byte) {
+    return (byte & 0xC0) == 0x80;
+}
+
+// The code point starting at text[pos] and its length in bytes, or 0 when the bytes there are
+// not valid UTF-8 (what utf8proc_iterate decides). ASCII and the three-byte sequences that
+// cannot be overlong or surrogates (lead bytes E1-EC, EE, EF: CJK ideographs, CJK and general
+// punctuation, full-width forms) are decoded here; anything else is left to utf8proc_iterate.
+// kReference: utf8proc_iterate for everything (the oracle of the *Reference functions).
+template <bool kReference>
+std::size_t NextCodePoint(std::string_view text, std::size_t pos, utf8proc_int32_t& cp) {
+    const auto lead = static_cast<unsigned char>(text[pos]);
+    if (kReference) {
+        // no shortcut
+    } else if (lead < 0x80) {
+        cp = lead;
+        return 1;
+    }
+    if (!kReference && lead >= 0xE1 && lead <= 0xEF && lead != 0xED && text.size() - pos >= 3) {
+        const auto b1 = static_cast<unsigned char>(text[pos + 1]);
+        const auto b2 = static_cast<unsigned char>(text[pos + 2]);
+        if (IsContinuation(b1) && IsContinuation(b2)) {
+            cp = static_cast<utf8proc_int32_t>(((lead & 0x0Fu) << 12) | ((b1 & 0x3Fu) << 6) |
+                                               (b2 & 0x3Fu));
+            return 3;
+        }
+    }
+    const utf8proc_ssize_t n =
+        utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(text.data()) + pos,
+                         static_cast<utf8proc_ssize_t>(text.size() - pos), &cp);
+    return n <= 0 ? 0 : static_cast<std::size_t>(n);
+}
+
+// The code points of `text` into `out` (cleared first); invalid bytes are skipped.
+template <bool kReference>
+void DecodeInto(std::string_view text, std::vector<CodePoint>& out) {
+    out.clear();
     out.reserve(text.size());
     std::size_t pos = 0;
-    const auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
     while (pos < text.size()) {
         utf8proc_int32_t cp = 0;
-        const utf8proc_ssize_t n =
-            utf8proc_iterate(bytes + pos, static_cast<utf8proc_ssize_t>(text.size() - pos), &cp);
-        if (n <= 0) {  // invalid byte: skip it
+        const std::size_t n = NextCodePoint<kReference>(text, pos, cp);
+        if (n == 0) {  // invalid byte: skip it
             ++pos;
             continue;
         }
-        out.push_back({cp, pos, pos + static_cast<std::size_t>(n)});
-        pos += static_cast<std::size_t>(n);
+        out.push_back({cp, pos, pos + n});
+        pos += n;
     }
+}
+
+template <bool kReference>
+std::vector<CodePoint> Decode(std::string_view text) {
+    std::vector<CodePoint> out;
+    DecodeInto<kReference>(text, out);
     return out;
 }
 
@@ -119,12 +158,14 @@ void AppendCollapsed(std::string_view mapped, std::string& out, bool& space) {
 }
 
 // The utf8proc path: invalid bytes dropped, then NFKC + case fold + control-character handling.
+template <bool kReference>
 std::string NormalizeWithUtf8proc(std::string_view text) {
     utf8proc_uint8_t* mapped = nullptr;
     // utf8proc rejects the whole string on one invalid byte; decode leniently first.
     std::string valid;
     valid.reserve(text.size());
-    for (const CodePoint& cp : Decode(text)) valid.append(text.substr(cp.begin, cp.end - cp.begin));
+    for (const CodePoint& cp : Decode<kReference>(text))
+        valid.append(text.substr(cp.begin, cp.end - cp.begin));
     const utf8proc_ssize_t n =
         utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(valid.data()),
                      static_cast<utf8proc_ssize_t>(valid.size()), &mapped, kNormalizeOptions);
@@ -214,7 +255,7 @@ const FastMap& Fast() {
 std::string NormalizeTextReference(std::string_view text) {
     bool ascii = true;
     for (char c : text) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
-    return ascii ? NormalizeAscii(text) : NormalizeWithUtf8proc(text);
+    return ascii ? NormalizeAscii(text) : NormalizeWithUtf8proc<true>(text);
 }
 
 std::string NormalizeText(std::string_view text) {
@@ -228,26 +269,26 @@ std::string NormalizeText(std::string_view text) {
     out.reserve(text.size());
     bool space = false;
     std::size_t pos = 0;
-    const auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
     while (pos < text.size()) {
         utf8proc_int32_t cp = 0;
-        const utf8proc_ssize_t n =
-            utf8proc_iterate(bytes + pos, static_cast<utf8proc_ssize_t>(text.size() - pos), &cp);
-        if (n <= 0) {  // invalid byte: dropped, as the utf8proc path drops it
+        const std::size_t n = NextCodePoint<false>(text, pos, cp);
+        if (n == 0) {  // invalid byte: dropped, as the utf8proc path drops it
             ++pos;
             continue;
         }
         std::string_view mapped;
-        if (!fast.Find(cp, mapped)) return NormalizeWithUtf8proc(text);
+        if (!fast.Find(cp, mapped)) return NormalizeWithUtf8proc<false>(text);
         AppendCollapsed(mapped, out, space);
-        pos += static_cast<std::size_t>(n);
+        pos += n;
     }
     return out;
 }
 
-std::vector<Term> AnalyzeNormalized(std::string_view text) {
+namespace {
+
+// AnalyzeNormalized over the code points `cps` of `text`.
+std::vector<Term> AnalyzeCodePoints(std::string_view text, const std::vector<CodePoint>& cps) {
     std::vector<Term> out;
-    const std::vector<CodePoint> cps = Decode(text);
     std::size_t i = 0;
     // For the "vmc 850" pair rule: the previous Latin chunk if it was letters only.
     std::string previous_letters;
@@ -297,6 +338,23 @@ std::vector<Term> AnalyzeNormalized(std::string_view text) {
         ++i;
     }
     return out;
+}
+
+}  // namespace
+
+std::vector<Term> AnalyzeNormalized(std::string_view text) {
+    // The code points, in a buffer this thread reuses (one allocation per thread, not one per
+    // call); an unusually long text's buffer is not kept.
+    thread_local std::vector<CodePoint> buffer;
+    constexpr std::size_t kKeptCodePoints = 4096;
+    DecodeInto<false>(text, buffer);
+    std::vector<Term> out = AnalyzeCodePoints(text, buffer);
+    if (buffer.capacity() > kKeptCodePoints) std::vector<CodePoint>().swap(buffer);
+    return out;
+}
+
+std::vector<Term> AnalyzeNormalizedReference(std::string_view text) {
+    return AnalyzeCodePoints(text, Decode<true>(text));
 }
 
 std::vector<Term> Analyze(std::string_view text) {

@@ -38,12 +38,18 @@ struct Term {
 // through utf8proc_map whole. The result is the same either way.
 std::string NormalizeText(std::string_view text);
 
-// The same normalisation without the CJK fast path (ASCII rule or utf8proc_map), kept as the
-// oracle the tests compare NormalizeText with.
+// The same normalisation without the CJK fast path (ASCII rule or utf8proc_map, the invalid
+// bytes found by utf8proc), kept as the oracle the tests compare NormalizeText with.
 std::string NormalizeTextReference(std::string_view text);
 
-// Terms of already-normalised text (see the header comment for the rules).
+// Terms of already-normalised text (see the header comment for the rules). `normalised` must be
+// NormalizeText's output: valid UTF-8 (raw text with invalid bytes inside a Latin run is not
+// handled).
 std::vector<Term> AnalyzeNormalized(std::string_view normalised);
+
+// The same terms with every code point decoded by utf8proc (no inline UTF-8 decoding), kept as
+// the oracle the tests compare AnalyzeNormalized with.
+std::vector<Term> AnalyzeNormalizedReference(std::string_view normalised);
 
 // NormalizeText then AnalyzeNormalized.
 std::vector<Term> Analyze(std::string_view text);

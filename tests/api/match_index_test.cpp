@@ -5,11 +5,14 @@
 // old View stays whole while new ones are published; the pipelined load (SQLite read on one
 // thread, decode and analysis on workers) builds exactly the index the one-line-list decode plus
 // a sequential Snapshot::Build built, for any thread count; a stored line that no longer decodes
-// is left out (Load) or removed (CatchUp) with its reason.
+// is left out (Load) or removed (CatchUp) with its reason; the load's shortcuts (inline UTF-8
+// decoding in the text analyser, the stored-body decoder's whole-body UTF-8 check and unit memo)
+// give what their slow forms give on random input.
 #include "api/encoding.hpp"
 #include "api/line_loader.hpp"
 #include "api/lists_decode.hpp"
 #include "matcher/engine.hpp"
+#include "matcher/text.hpp"
 #include "schema/list_store.hpp"
 #include "schema/match_feed.hpp"
 #include "tests/api/match_fixture.hpp"
@@ -749,6 +752,262 @@ TEST_F(MatchIndexBeforeLoadTest, NotReadyIsEmptyAndCatchUpWaitsForTheLoad) {
     EXPECT_TRUE(index_->ready());
     EXPECT_EQ(index_->Current().supply->live_count(), 3u);
     EXPECT_EQ(index_->Current().change_seq, LatestSeq());
+}
+
+// ---- shortcuts of the load (2026-12-07), each against its slow form --------------------------
+
+// A random text from pieces that the inline UTF-8 decoding and the normalisation fast paths treat
+// differently: ASCII, CJK, kana, full-width forms, punctuation, sequences the inline decoder
+// leaves to utf8proc (E0/ED/F0 leads, two-byte forms, hangul), and invalid bytes (overlong,
+// surrogate, truncated, stray continuation, bytes that never start a sequence).
+std::string RandomMixedText(std::mt19937& rng) {
+    static const std::vector<std::string> kPieces = {
+        "a",
+        "Vmc",
+        "850",
+        "-",
+        "/",
+        ".",
+        "_",
+        " ",
+        "  ",
+        "\t",
+        "\n",
+        "X2",
+        "12000rpm",
+        "1.5",
+        "机",
+        "床",
+        "加工中心",
+        "数",
+        "カ",
+        "ひ",
+        "Ｖ",
+        "ＭＣ",
+        "８５０",
+        "（",
+        "）",
+        "，",
+        "。",
+        "、",
+        "—",
+        "…",
+        "·",
+        "\xE3\x80\x80",  // ideographic space
+        "\xE0\xA4\x85",  // U+0905 (E0 lead, valid)
+        "\xED\x9F\xBF",  // U+D7FF (ED lead, valid)
+        "한",
+        "é",
+        "ß",
+        "Ⅱ",
+        "㎏",
+        "😀",
+        "\xF0\xA0\x80\x80",  // U+20000 (CJK, four bytes)
+        "\xE0\x80\x80",      // overlong
+        "\xED\xA0\x80",      // surrogate
+        "\xE4\xB8",          // truncated ideograph
+        "\xEF\xBC",          // truncated full-width form
+        "\x80",
+        "\xBF",
+        "\xC0\xAF",
+        "\xF5\x80\x80\x80",
+        "\xFF",
+        "\xC3",
+    };
+    std::string text;
+    const int n = std::uniform_int_distribution<int>(0, 16)(rng);
+    for (int k = 0; k < n; ++k) {
+        text += kPieces[std::uniform_int_distribution<std::size_t>(0, kPieces.size() - 1)(rng)];
+    }
+    return text;
+}
+
+void ExpectSameTerms(const std::vector<matcher::Term>& want,
+                     const std::vector<matcher::Term>& got,
+                     const std::string& text) {
+    ASSERT_EQ(want.size(), got.size()) << text;
+    for (std::size_t i = 0; i < want.size(); ++i) {
+        EXPECT_EQ(want[i].text, got[i].text) << text;
+        EXPECT_EQ(want[i].kind, got[i].kind) << text;
+    }
+}
+
+TEST(IndexLoadShortcutsTest, InlineUtf8DecodingNormalisesAndAnalysesLikeUtf8proc) {
+    std::mt19937 rng(20261207);
+    for (int i = 0; i < 20000; ++i) {
+        const std::string text = RandomMixedText(rng);
+        ASSERT_EQ(matcher::NormalizeText(text), matcher::NormalizeTextReference(text)) << i;
+        // The analyser's input is normalised text (valid UTF-8: NormalizeText drops bad bytes).
+        const std::string normal = matcher::NormalizeTextReference(text);
+        ExpectSameTerms(matcher::AnalyzeNormalizedReference(normal),
+                        matcher::AnalyzeNormalized(normal), normal);
+        ExpectSameTerms(matcher::AnalyzeNormalizedReference(normal), matcher::Analyze(text), text);
+    }
+    // A text longer than the analyser's kept code-point buffer, then a short one.
+    std::string long_text;
+    for (int i = 0; i < 3000; ++i) long_text += i % 3 == 0 ? "机床 " : "vmc-850 ";
+    ExpectSameTerms(matcher::AnalyzeNormalizedReference(long_text),
+                    matcher::AnalyzeNormalized(long_text), "long");
+    ExpectSameTerms(matcher::AnalyzeNormalizedReference("加工 ab"),
+                    matcher::AnalyzeNormalized("加工 ab"), "short");
+}
+
+// StoredLineDecoder (UTF-8 checked whole, RapidJSON's per-character check skipped for valid
+// bodies; unit answers remembered across lines) against the plain parse + DecodeJsonLine with
+// the catalog itself, on bodies with random text (invalid bytes and escapes included) and
+// known, aliased, padded and unknown units.
+TEST_F(MatchIndexTest, StoredLineDecoderDecodesLikeParseAndDecodeJsonLine) {
+    const DecodeContext context = PublishDecodeContext(nullptr, &index_->unit_checker());
+    StoredLineDecoder decoder(context);  // one decoder for every body: its unit memo warms up
+    static const std::vector<std::string> kUnits = {"kW",  "r/min", "千瓦",     "kw ", " MPa",
+                                                    "rpm", "",      "furlongs", "kWh", "dB"};
+    static const std::vector<std::string> kEscapes = {"\\u00e9", "\\ud83d\\ude00", "\\\"",
+                                                      "\\\\",    "\\u4e2d",        "\\n"};
+    std::mt19937 rng(7);
+    StoredLineIdentity identity;
+    identity.id = 41;
+    identity.org_id = 5;
+    identity.revision = 2;
+    identity.status = "active";
+    int decoded = 0;
+    int refused = 0;
+    int malformed = 0;
+    for (int i = 0; i < 3000; ++i) {
+        std::string title = RandomMixedText(rng);
+        // JSON strings cannot hold raw control characters or lone quotes/backslashes: escape
+        // what the random text has, then add a random escape sequence.
+        std::string escaped;
+        for (const char c : title) {
+            if (c == '"' || c == '\\') {
+                escaped += '\\';
+                escaped += c;
+            } else if (c == '\n') {
+                escaped += "\\n";
+            } else if (c == '\t') {
+                escaped += i % 5 == 0 ? std::string("\t") : std::string("\\t");  // raw: malformed
+            } else {
+                escaped += c;
+            }
+        }
+        escaped += kEscapes[static_cast<std::size_t>(i) % kEscapes.size()];
+        const std::string& unit = kUnits[static_cast<std::size_t>(i) % kUnits.size()];
+        const std::string body =
+            R"({"sku":"S)" + std::to_string(i) + R"(","title":"x)" + escaped +
+            R"(","classification":{"id":"42612000-9"},"attributes":[{"name":"功率","value":11.1,"unit":")" +
+            unit + R"("}],"serviceAreas":["320000","31"],"vendorRegion":"210100"})";
+        auto got = decoder.Supply(identity, body);
+        auto doc = ParseDocument(body);
+        if (!doc) {
+            ++malformed;
+            ASSERT_FALSE(got.has_value()) << body;
+            EXPECT_NE(got.error().message.find(doc.error().message), std::string::npos)
+                << got.error().message << " | " << doc.error().message;
+            continue;
+        }
+        auto want = DecodeJsonLine(ListKind::kSupply, *doc, context);
+        if (!want) {
+            ++refused;
+            ASSERT_FALSE(got.has_value()) << body;
+            const ApiError why = want.error();  // error() returns a copy
+            ASSERT_FALSE(why.details.empty());
+            const auto& first = why.details.front();
+            EXPECT_NE(got.error().message.find(first.field + ": " + first.message),
+                      std::string::npos)
+                << got.error().message;
+            continue;
+        }
+        ++decoded;
+        ASSERT_TRUE(got.has_value()) << got.error().message << " | " << body;
+        ASSERT_EQ(want->supply.size(), 1u);
+        ExpectSameSupply(want->supply.front(), *got);
+        EXPECT_EQ(got->id, 41);
+        EXPECT_EQ(got->vendor_id, 5);
+        EXPECT_EQ(got->revision, 2);
+        EXPECT_EQ(got->status, "active");
+    }
+    // Every outcome was exercised.
+    EXPECT_GT(decoded, 500);
+    EXPECT_GT(refused, 50);
+    EXPECT_GT(malformed, 100);
+}
+
+// The list decoder's member reads answer the common case without the api/json.hpp readers;
+// every boundary where a reader refuses must still give the reader's error (field and code).
+TEST_F(MatchIndexTest, DecoderShortcutsKeepTheReadersErrorsAtEveryBoundary) {
+    const DecodeContext context = PublishDecodeContext(nullptr, &index_->unit_checker());
+    const std::string base = R"("sku":"S","title":"T","classification":{"id":"42612000-9"})";
+    // Decodes {base, extra} (extra replaces a member of base when it names one first).
+    auto decode = [&](const std::string& members) {
+        auto doc = ParseDocument("{" + members + "}");
+        EXPECT_TRUE(doc.has_value()) << members;
+        return DecodeJsonLine(ListKind::kSupply, *doc, context);
+    };
+    auto expect_error = [&](const std::string& members, const std::string& field,
+                            const std::string& code) {
+        auto decoded = decode(members);
+        ASSERT_FALSE(decoded.has_value()) << members;
+        const ApiError why = decoded.error();
+        const bool found = std::any_of(why.details.begin(), why.details.end(), [&](const auto& d) {
+            return d.field == field && d.code == code;
+        });
+        std::string all;
+        for (const auto& d : why.details) all += d.field + " " + d.code + "; ";
+        EXPECT_TRUE(found) << members << " -> " << all;
+    };
+    const std::string title_max(context.limits.max_string_length, 'a');
+    auto ok = decode(R"("sku":"S","title":")" + title_max +
+                     R"(","classification":{"id":"42612000-9"},"vendorRegion":"320500",)"
+                     R"("leadTimeDays":30,"firstOfKind":null,"serviceAreas":["31"],)"
+                     R"("price":{"amount":1},"lastConfirmedAt":"2026-02-01")");
+    ASSERT_TRUE(ok.has_value()) << ok.error().message;
+    EXPECT_EQ(ok->supply.front().title.size(), context.limits.max_string_length);
+    EXPECT_EQ(ok->supply.front().vendor_region, "3205");
+    EXPECT_FALSE(ok->supply.front().first_of_kind);
+    expect_error(
+        R"("sku":"S","title":")" + title_max + R"(a","classification":{"id":"42612000-9"})",
+        "/title", "out_of_range");
+    expect_error(R"("sku":"S","title":7,"classification":{"id":"42612000-9"})", "/title",
+                 "wrong_type");
+    expect_error(R"("sku":"S","title":null,"classification":{"id":"42612000-9"})", "/title",
+                 "required");
+    expect_error(R"("sku":"S","title":"","classification":{"id":"42612000-9"})", "/title",
+                 "required");
+    expect_error(base + R"(,"vendorRegion":320500)", "/vendorRegion", "wrong_type");
+    expect_error(base + R"(,"vendorRegion":")" + std::string(65, '1') + "\"", "/vendorRegion",
+                 "out_of_range");
+    expect_error(base + R"(,"vendorRegion":"999999")", "/vendorRegion", "unknown_region");
+    expect_error(base + R"(,"leadTimeDays":1.0)", "/leadTimeDays", "wrong_type");
+    expect_error(base + R"(,"leadTimeDays":9223372036854775808)", "/leadTimeDays", "out_of_range");
+    expect_error(base + R"(,"leadTimeDays":"3")", "/leadTimeDays", "wrong_type");
+    expect_error(base + R"(,"firstOfKind":1)", "/firstOfKind", "wrong_type");
+    expect_error(base + R"(,"minOrderQty":"1")", "/minOrderQty", "wrong_type");
+    expect_error(base + R"(,"localizationRate":1.5)", "/localizationRate", "out_of_range");
+    expect_error(base + R"(,"serviceAreas":{})", "/serviceAreas", "wrong_type");
+    expect_error(base + R"(,"serviceAreas":["31",5,""])", "/serviceAreas/1", "wrong_type");
+    expect_error(base + R"(,"serviceAreas":["31",5,""])", "/serviceAreas/2", "required");
+    expect_error(base + R"(,"excludedAreas":["99"])", "/excludedAreas/0", "unknown_region");
+    expect_error(base + R"(,"price":[])", "/price", "wrong_type");
+    expect_error(base + R"(,"price":{"amount":"1"})", "/price/amount", "wrong_type");
+    expect_error(base + R"(,"price":{})", "/price/amount", "required");
+    expect_error(base + R"(,"price":{"amount":1,"validUntil":")" + std::string(65, '2') + "\"}",
+                 "/price/validUntil", "out_of_range");
+    expect_error(R"("sku":"S","title":"T")", "/classification", "required");
+    expect_error(R"("sku":"S","title":"T","classification":"x")", "/classification", "wrong_type");
+    expect_error(R"("sku":"S","title":"T","classification":{"id":")" + std::string(33, '4') + "\"}",
+                 "/classification/id", "out_of_range");
+    expect_error(R"("sku":"S","title":"T","classification":{"scheme":")" + std::string(17, 'C') +
+                     R"(","id":"42612000-9"})",
+                 "/classification/scheme", "out_of_range");
+    expect_error(base + R"(,"additionalClassifications":{})", "/additionalClassifications",
+                 "wrong_type");
+    expect_error(base + R"(,"attributes":[{"name":"p","value":1,"unit":"furlongX"}])",
+                 "/attributes/0/unit", "unknown_unit");
+    expect_error(base + R"(,"attributes":[{"name":"p","value":true}])", "/attributes/0/value",
+                 "wrong_type");
+    expect_error(base + R"(,"certifications":[{"type":"CE","expiresAt":"2026-13-01"}])",
+                 "/certifications/0/expiresAt", "malformed_date");
+    expect_error(base + R"(,"status":"x")", "/status", "invalid_value");
+    expect_error(base + R"(,"status":5)", "/status", "wrong_type");
 }
 
 }  // namespace
