@@ -293,6 +293,43 @@ Reference Exhaustive(const SupplySnapshot& snapshot,
     return out;
 }
 
+// MatchDemand(k) against an exhaustive reference `all` computed with a k at least as large
+// (truncated here to k): candidates, scores, features, generated and normaliser always; the
+// counts stay consistent (rejected + kept + pruned <= examined <= generated); with fewer than k
+// back, every rejected count, examined == generated and nothing pruned. Returns the result.
+MatchResult ExpectLikeReference(const SupplySnapshot& snapshot,
+                                const DemandLine& demand,
+                                std::size_t k,
+                                Reference want,
+                                const MatchContext& context,
+                                const std::string& what) {
+    const World& w = Shared();
+    if (want.top.size() > k) want.top.resize(k);
+    const MatchResult got = MatchDemand(snapshot, demand, k, w.config, context);
+    EXPECT_EQ(got.candidates.size(), want.top.size()) << what << " k " << k;
+    for (std::size_t i = 0; i < std::min(want.top.size(), got.candidates.size()); ++i) {
+        EXPECT_EQ(got.candidates[i].id, want.top[i].id) << what << " k " << k << " rank " << i;
+        EXPECT_EQ(got.candidates[i].score, want.top[i].score) << what << " rank " << i;
+        for (std::size_t f = 0; f < kFeatureCount; ++f) {
+            EXPECT_EQ(got.candidates[i].features[f].value, want.top[i].features[f].value)
+                << what << " rank " << i << " feature " << f;
+        }
+    }
+    EXPECT_EQ(got.generated, want.generated) << what;
+    EXPECT_EQ(got.text_normaliser, want.normaliser) << what;
+    EXPECT_EQ(got.text_normaliser_id, want.normaliser_id) << what;
+    std::uint64_t rejected = 0;
+    for (auto n : got.rejected) rejected += n;
+    EXPECT_LE(rejected + got.candidates.size() + got.pruned, got.examined) << what;
+    EXPECT_LE(got.examined, got.generated) << what;
+    if (got.candidates.size() < k) {
+        EXPECT_EQ(got.rejected, want.rejected) << what << " k " << k;
+        EXPECT_EQ(got.pruned, 0u) << what;
+        EXPECT_EQ(got.examined, got.generated) << what;
+    }
+    return got;
+}
+
 class PrunedQueryTest : public ::testing::TestWithParam<unsigned> {};
 
 TEST_P(PrunedQueryTest, EqualsTheExhaustiveReferenceWithKFullAndNotFull) {
@@ -322,30 +359,10 @@ TEST_P(PrunedQueryTest, EqualsTheExhaustiveReferenceWithKFullAndNotFull) {
         const Reference all =
             Exhaustive(*snapshot, lines, demand, lines.size(), w.config, w.context);
         for (std::size_t k : {std::size_t{1}, std::size_t{3}, std::size_t{10}, std::size_t{500}}) {
-            const MatchResult got = MatchDemand(*snapshot, demand, k, w.config, w.context);
-            Reference want = all;
-            if (want.top.size() > k) want.top.resize(k);
-            ASSERT_EQ(got.candidates.size(), want.top.size()) << "demand " << q << " k " << k;
-            for (std::size_t i = 0; i < want.top.size(); ++i) {
-                EXPECT_EQ(got.candidates[i].id, want.top[i].id) << "rank " << i;
-                EXPECT_EQ(got.candidates[i].score, want.top[i].score) << "rank " << i;
-                for (std::size_t f = 0; f < kFeatureCount; ++f) {
-                    EXPECT_EQ(got.candidates[i].features[f].value, want.top[i].features[f].value);
-                }
-            }
-            EXPECT_EQ(got.generated, want.generated);
-            EXPECT_EQ(got.text_normaliser, want.normaliser);
-            EXPECT_EQ(got.text_normaliser_id, want.normaliser_id);
-            std::uint64_t rejected = 0;
-            for (auto n : got.rejected) rejected += n;
-            EXPECT_LE(rejected + got.candidates.size() + got.pruned, got.examined);
-            EXPECT_LE(got.examined, got.generated);
+            const MatchResult got = ExpectLikeReference(*snapshot, demand, k, all, w.context,
+                                                        "demand " + std::to_string(q));
             if (got.candidates.size() < k) {
                 ++not_full;
-                // Not full: every generated line was filtered and counted, nothing pruned.
-                EXPECT_EQ(got.rejected, want.rejected) << "demand " << q << " k " << k;
-                EXPECT_EQ(got.pruned, 0u);
-                EXPECT_EQ(got.examined, got.generated);
             } else {
                 ++full;
                 pruned_total += got.pruned;
@@ -360,8 +377,7 @@ TEST_P(PrunedQueryTest, EqualsTheExhaustiveReferenceWithKFullAndNotFull) {
 INSTANTIATE_TEST_SUITE_P(Seeds, PrunedQueryTest, ::testing::Range(1u, 7u));
 
 // Edge cases of MatchDemand's bound-ordered visit (seeds, screening, visit by bound), each
-// against the exhaustive reference: candidates, scores, features, generated and normaliser
-// always; with fewer than k back, every rejected count, examined == generated and nothing pruned.
+// against the exhaustive reference (ExpectLikeReference).
 void ExpectExhaustive(const SupplySnapshot& snapshot,
                       const std::vector<SupplyLine>& lines,
                       const DemandLine& demand,
@@ -369,28 +385,8 @@ void ExpectExhaustive(const SupplySnapshot& snapshot,
                       const MatchContext& context,
                       const std::string& what) {
     const World& w = Shared();
-    const Reference want = Exhaustive(snapshot, lines, demand, k, w.config, context);
-    const MatchResult got = MatchDemand(snapshot, demand, k, w.config, context);
-    ASSERT_EQ(got.candidates.size(), want.top.size()) << what << " k " << k;
-    for (std::size_t i = 0; i < want.top.size(); ++i) {
-        EXPECT_EQ(got.candidates[i].id, want.top[i].id) << what << " k " << k << " rank " << i;
-        EXPECT_EQ(got.candidates[i].score, want.top[i].score) << what << " rank " << i;
-        for (std::size_t f = 0; f < kFeatureCount; ++f) {
-            EXPECT_EQ(got.candidates[i].features[f].value, want.top[i].features[f].value);
-        }
-    }
-    EXPECT_EQ(got.generated, want.generated) << what;
-    EXPECT_EQ(got.text_normaliser, want.normaliser) << what;
-    EXPECT_EQ(got.text_normaliser_id, want.normaliser_id) << what;
-    std::uint64_t rejected = 0;
-    for (auto n : got.rejected) rejected += n;
-    EXPECT_LE(rejected + got.candidates.size() + got.pruned, got.examined) << what;
-    EXPECT_LE(got.examined, got.generated) << what;
-    if (got.candidates.size() < k) {
-        EXPECT_EQ(got.rejected, want.rejected) << what << " k " << k;
-        EXPECT_EQ(got.pruned, 0u) << what;
-        EXPECT_EQ(got.examined, got.generated) << what;
-    }
+    ExpectLikeReference(snapshot, demand, k,
+                        Exhaustive(snapshot, lines, demand, k, w.config, context), context, what);
 }
 
 SupplyLine PlainSupply(LineId id, const std::string& title, const std::string& code) {
@@ -577,21 +573,10 @@ TEST(BoundOrderedVisitTest, BlockedGenerationAcrossBlocksSegmentsAndTombstones) 
         const Reference want = Exhaustive(*snapshot, live, demand, big, w.config, w.context);
         ASSERT_GT(want.generated, 2u * 8192u / 4u) << q;  // postings cross the block boundaries
         for (std::size_t k : {std::size_t{1}, std::size_t{10}, std::size_t{100}, big}) {
-            const MatchResult got = MatchDemand(*snapshot, demand, k, w.config, w.context);
-            const std::size_t expect = std::min(k, want.top.size());
-            ASSERT_EQ(got.candidates.size(), expect) << q << " k " << k;
-            for (std::size_t i = 0; i < expect; ++i) {
-                EXPECT_EQ(got.candidates[i].id, want.top[i].id) << q << " k " << k << " " << i;
-                EXPECT_EQ(got.candidates[i].score, want.top[i].score) << q << " " << i;
-            }
-            EXPECT_EQ(got.generated, want.generated) << q;
-            EXPECT_EQ(got.text_normaliser, want.normaliser) << q;
-            EXPECT_EQ(got.text_normaliser_id, want.normaliser_id) << q;
+            const MatchResult got = ExpectLikeReference(*snapshot, demand, k, want, w.context,
+                                                        "query " + std::to_string(q));
             if (got.candidates.size() < k) {
                 ++not_full;
-                EXPECT_EQ(got.rejected, want.rejected) << q << " k " << k;
-                EXPECT_EQ(got.examined, got.generated) << q;
-                EXPECT_EQ(got.pruned, 0u) << q;
             } else {
                 ++full;
                 full_examined += got.examined;
@@ -713,24 +698,10 @@ TEST(BoundOrderedVisitTest, ScreeningWithFullCodeTablesSegmentsAndTombstones) {
         const std::size_t big = live.size();
         const Reference want = Exhaustive(*snapshot, live, demand, big, w.config, w.context);
         for (std::size_t k : {std::size_t{1}, std::size_t{10}, std::size_t{60}, big}) {
-            const MatchResult got = MatchDemand(*snapshot, demand, k, w.config, w.context);
-            const std::size_t expect = std::min(k, want.top.size());
-            ASSERT_EQ(got.candidates.size(), expect) << q << " k " << k;
-            for (std::size_t i = 0; i < expect; ++i) {
-                EXPECT_EQ(got.candidates[i].id, want.top[i].id) << q << " k " << k << " " << i;
-                EXPECT_EQ(got.candidates[i].score, want.top[i].score) << q << " " << i;
-                for (std::size_t f = 0; f < kFeatureCount; ++f) {
-                    EXPECT_EQ(got.candidates[i].features[f].value, want.top[i].features[f].value);
-                }
-            }
-            EXPECT_EQ(got.generated, want.generated) << q;
-            EXPECT_EQ(got.text_normaliser, want.normaliser) << q;
-            EXPECT_EQ(got.text_normaliser_id, want.normaliser_id) << q;
+            const MatchResult got = ExpectLikeReference(*snapshot, demand, k, want, w.context,
+                                                        "query " + std::to_string(q));
             if (got.candidates.size() < k) {
                 ++not_full;
-                EXPECT_EQ(got.rejected, want.rejected) << q << " k " << k;
-                EXPECT_EQ(got.examined, got.generated) << q;
-                EXPECT_EQ(got.pruned, 0u) << q;
             } else {
                 ++full;
                 skipped_class_only += got.examined < got.generated;
