@@ -112,6 +112,13 @@ void EmitChunk(std::string_view chunk, std::vector<Term>& out) {
             ++pos;
             continue;
         }
+        if (!IsAsciiAlnum(c)) {
+            // Only text that is not NormalizeText's output gets here: an invalid UTF-8 byte the
+            // decoder skipped inside a Latin run. Skipped here too (an empty term and no progress
+            // otherwise).
+            ++pos;
+            continue;
+        }
         const bool digit = IsAsciiDigit(c);
         std::size_t end = pos;
         while (end < chunk.size() && IsAsciiAlnum(chunk[end]) &&

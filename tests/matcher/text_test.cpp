@@ -132,5 +132,24 @@ TEST(TextTest, PartNumbersWithDashesAreCodes) {
     EXPECT_TRUE(Has(terms, "#evolve75"));
 }
 
+// AnalyzeNormalized wants NormalizeText's output, but raw text with invalid UTF-8 bytes inside
+// a Latin run must still end (it once looped forever on "a\xEF\xBC-", pushing empty terms), with
+// no empty term, and both decoders agree. Analyze itself normalises first (invalid bytes dropped).
+TEST(TextTest, InvalidBytesInsideALatinRunEndAndYieldNoEmptyTerm) {
+    for (const std::string& raw : {std::string("a\xEF\xBC-"),
+                                   std::string("ab\xFF"
+                                               "cd-12"),
+                                   std::string("x\x80\x80y.z"), std::string("\xC3-7\xE4")}) {
+        const std::vector<Term> fast = AnalyzeNormalized(raw);
+        const std::vector<Term> reference = AnalyzeNormalizedReference(raw);
+        ASSERT_EQ(fast.size(), reference.size()) << raw;
+        for (std::size_t i = 0; i < fast.size(); ++i) {
+            EXPECT_FALSE(fast[i].text.empty()) << raw;
+            EXPECT_EQ(fast[i].text, reference[i].text) << raw;
+        }
+        for (const std::string& term : AnalyzeToStrings(raw)) EXPECT_FALSE(term.empty()) << raw;
+    }
+}
+
 }  // namespace
 }  // namespace renewmatch::matcher
