@@ -42,9 +42,9 @@ std::string NormalizeText(std::string_view text);
 // bytes found by utf8proc), kept as the oracle the tests compare NormalizeText with.
 std::string NormalizeTextReference(std::string_view text);
 
-// Terms of already-normalised text (see the header comment for the rules). `normalised` must be
-// NormalizeText's output: valid UTF-8 (raw text with invalid bytes inside a Latin run is not
-// handled).
+// Terms of already-normalised text (see the header comment for the rules). `normalised` should
+// be NormalizeText's output; invalid UTF-8 bytes in other text are skipped (never an empty
+// term), but its terms are then not the ones Analyze would give.
 std::vector<Term> AnalyzeNormalized(std::string_view normalised);
 
 // The same terms with every code point decoded by utf8proc (no inline UTF-8 decoding), kept as
